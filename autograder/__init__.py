@@ -1,0 +1,1 @@
+"""Sandboxed autograder for numerical PyTorch notebooks."""

@@ -1,0 +1,145 @@
+"""The grader's half of the harness: what goes into the sandbox and what comes out.
+
+``Harness.prepare`` runs after the student's cells: it writes the probe plan and the
+hidden inputs into the run's input dir (read-only inside the sandbox, and empty while
+student cells ran) and returns the harness cells: one that loads ``wire.py`` and
+``probe_runner.py`` into a private namespace, then one cell per question, so a question
+that hangs or crashes the kernel costs only itself and later questions.
+
+``Harness.read`` loads a question's outputs as data only (JSON + safetensors), refusing
+symlinks, non-regular files and oversized files: the output dir is writable by the
+student, who may have planted anything there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.execution import probe_runner, wire
+from autograder.execution.sandbox import RunDirectory
+
+MAX_OUTPUT_BYTES = 256 * 1024**2
+SOURCES = (("<autograder:wire>", Path(wire.__file__)), ("<autograder:probes>", Path(probe_runner.__file__)))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call of a student function on concrete inputs."""
+
+    id: str
+    question: str
+    call: str
+    inputs: dict[str, Any]
+    device: str = "cpu"
+    keep_inputs: bool = False
+
+
+@dataclass
+class ProbeOutput:
+    """What one probe produced, as read back from the sandbox."""
+
+    status: str  # "ok", "error", "missing", "no output"
+    value: Any = None
+    error: dict[str, str] = field(default_factory=dict)
+    inputs_after: dict[str, Any] | None = None
+    seconds: float = 0.0
+    problem: str = ""  # why there is no output, when status is "no output"
+
+
+class Harness:
+    """Prepares the harness of one run and reads its results back."""
+
+    def __init__(self, run: RunDirectory, functions: dict[str, str], probes: list[Probe]) -> None:
+        self.run = run
+        self.functions = functions
+        self.probes = probes
+
+    def prepare(self) -> list[tuple[str, str]]:
+        plan: dict[str, Any] = {question: {"function": name, "probes": []} for question, name in self.functions.items()}
+        inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in self.probes})
+        encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
+        for probe in self.probes:
+            plan[probe.question]["probes"].append({
+                "id": probe.id,
+                "call": probe.call,
+                "device": probe.device,
+                "keep_inputs": probe.keep_inputs,
+                "inputs": encoded_inputs[probe.id],
+            })
+        (self.run.inputs / "inputs.safetensors").write_bytes(blob)
+        (self.run.inputs / "probes.json").write_text(json.dumps({"questions": plan}))
+        return [("setup", self._setup_source()), *[
+            (question, f"__autograder__.run_question({question!r})") for question in self.functions
+        ]]
+
+    def _setup_source(self) -> str:
+        sources = [(name, path.read_text()) for name, path in SOURCES]
+        return (
+            "def __autograder_start():\n"
+            "    namespace = {'__name__': 'autograder_harness'}\n"
+            f"    for name, source in {sources!r}:\n"
+            "        exec(compile(source, name, 'exec'), namespace)\n"
+            f"    return namespace['ProbeRunner']({str(self.run.inputs)!r}, {str(self.run.outputs)!r}, globals())\n"
+            "__autograder__ = __autograder_start()\n"
+            "del __autograder_start\n"
+        )
+
+    def read(self, question: str, why_missing: str) -> dict[str, ProbeOutput]:
+        """The outputs of one question's probes, keyed by probe id.
+
+        A probe with no readable output gets status "no output" with ``why_missing``
+        (what the runner saw happen to that question's harness cell).
+        """
+        wanted = [probe.id for probe in self.probes if probe.question == question]
+        try:
+            text = _read_regular_file(self.run.outputs / f"{question}.json").decode("utf-8")
+            blob = _read_regular_file(self.run.outputs / f"{question}.safetensors")
+            records = wire.decode(text, blob, received=True)
+        except (OSError, UnicodeDecodeError, wire.WireError) as error:
+            problem = why_missing or f"the harness output could not be read ({error})"
+            return {probe_id: ProbeOutput("no output", problem=problem) for probe_id in wanted}
+        found = {record.get("id"): record for record in records if isinstance(record, dict)} if isinstance(records, list) else {}
+        return {probe_id: _probe_output(found.get(probe_id), why_missing) for probe_id in wanted}
+
+
+def _pairs(tree: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The (key, value) items of an encoded dict."""
+    return [(key, value) for key, value in tree["items"]]
+
+
+def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutput:
+    if record is None:
+        return ProbeOutput("no output", problem=why_missing or "the harness did not reach this call")
+    status = record.get("status")
+    seconds = record.get("seconds")
+    seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
+    if status == "ok":
+        inputs_after = record.get("inputs_after")
+        return ProbeOutput("ok", value=record.get("value"), seconds=seconds,
+                           inputs_after=inputs_after if isinstance(inputs_after, dict) else None)
+    if status == "error" and isinstance(record.get("error"), dict):
+        error = {key: str(record["error"].get(key, ""))[:4000] for key in ("type", "message", "traceback")}
+        return ProbeOutput("error", error=error, seconds=seconds)
+    if status == "missing":
+        return ProbeOutput("missing")
+    return ProbeOutput("no output", problem="the harness output was malformed")
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """Read a file the student could have tampered with: no symlinks, no FIFOs, no giants."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if info.st_size > MAX_OUTPUT_BYTES:
+            raise OSError(f"{path.name} is larger than {MAX_OUTPUT_BYTES} bytes")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(MAX_OUTPUT_BYTES + 1)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,229 @@
+"""The value format that crosses the sandbox boundary: JSON plus one safetensors blob.
+
+Inputs go in (trusted -> kernel) and outputs come out (kernel -> trusted) in this format,
+so nothing is ever pickled. A value tree is encoded as JSON in which every tensor or
+numpy array is replaced by a tagged reference into a flat dict of tensors, saved with
+safetensors. Plain JSON scalars keep Python's int/float/bool/str/None distinction.
+
+This module runs on both sides: the grader imports it, and the harness sends its source
+text into the student's kernel (see ``harness.py``). It therefore imports nothing from
+the autograder package and tolerates a missing numpy. On the trusted side every decoded
+field is validated, because the kernel side is hostile and may write anything.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import torch
+from safetensors.torch import load as _load_tensors
+from safetensors.torch import save as _save_tensors
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - numpy ships with the project
+    np = None
+
+TAG = "__ag__"
+MAX_DEPTH = 16
+MAX_ITEMS = 10_000
+MAX_TEXT = 2_000
+
+
+class WireError(ValueError):
+    """The encoded value is malformed or breaks a size limit."""
+
+
+def encode(value: Any) -> tuple[str, bytes]:
+    """Encode a value tree as (json text, safetensors bytes)."""
+    tensors: dict[str, torch.Tensor] = {}
+    tree = _encode(value, tensors, depth=0)
+    blob = _save_tensors(tensors) if tensors else b""
+    return json.dumps(tree, allow_nan=True), blob
+
+
+def decode(text: str, blob: bytes, *, received: bool = False, device: str = "cpu") -> Any:
+    """Decode what ``encode`` produced, validating every field (see ``decode_tree``)."""
+    try:
+        tree = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise WireError(f"invalid JSON: {error}") from None
+    return decode_tree(tree, load_blob(blob), received=received, device=device)
+
+
+def load_blob(blob: bytes) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors blob (empty bytes: no tensors)."""
+    try:
+        return _load_tensors(blob) if blob else {}
+    except Exception as error:  # safetensors raises its own error types
+        raise WireError(f"invalid safetensors data: {error}") from None
+
+
+def decode_tree(
+    tree: Any, tensors: dict[str, torch.Tensor], *, received: bool = False, device: str = "cpu"
+) -> Any:
+    """Decode a parsed JSON tree whose tensors are in ``tensors``.
+
+    Gives Python scalars, lists, tuples, dicts and ``Opaque`` placeholders for objects
+    that could not be encoded. Tensors and arrays become fresh plain tensors on
+    ``device`` and numpy arrays (never subclasses, never shared between two decodes);
+    with ``received=True`` (the grader reading a student's outputs) they become
+    ``Received`` records that keep the type and device the student's value had.
+    """
+    return _Decoder(tensors, received, device).decode(tree, depth=0)
+
+
+class Opaque:
+    """An object of a type the wire cannot carry; only its type name and a repr survive."""
+
+    def __init__(self, type_name: str, text: str) -> None:
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}: {self.text}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Opaque)
+            and (self.type_name, self.text) == (other.type_name, other.text)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception as error:  # a hostile __repr__ must not break encoding
+        text = f"<repr failed: {type(error).__name__}>"
+    return text[:MAX_TEXT]
+
+
+def _encode(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return {TAG: "opaque", "type": _type_name(value), "repr": "nested too deeply"}
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else {TAG: "float", "value": repr(value)}
+    if isinstance(value, torch.Tensor):
+        key = f"t{len(tensors)}"
+        plain = value.detach().as_subclass(torch.Tensor)
+        tensors[key] = plain.to("cpu").contiguous().clone()
+        return {
+            TAG: "tensor",
+            "key": key,
+            "device": str(value.device),
+            "requires_grad": bool(value.requires_grad),
+            "type": _type_name(value),
+        }
+    if np is not None and isinstance(value, np.ndarray) and value.dtype != object:
+        key = f"t{len(tensors)}"
+        tensors[key] = torch.from_numpy(np.ascontiguousarray(value).copy())
+        return {TAG: "ndarray", "key": key, "type": _type_name(value)}
+    if np is not None and isinstance(value, np.generic) and value.dtype != object:
+        return {TAG: "npscalar", "dtype": str(value.dtype), "value": _encode(value.item(), tensors, depth + 1)}
+    if type(value) in (list, tuple):
+        items = [_encode(item, tensors, depth + 1) for item in value[:MAX_ITEMS]]
+        return items if type(value) is list else {TAG: "tuple", "items": items}
+    if type(value) is dict:
+        pairs = list(value.items())[:MAX_ITEMS]
+        return {TAG: "dict", "items": [[_encode(k, tensors, depth + 1), _encode(v, tensors, depth + 1)] for k, v in pairs]}
+    return {TAG: "opaque", "type": _type_name(value), "repr": _safe_repr(value)}
+
+
+class Received:
+    """A tensor or array the student returned: its CPU data and what it was on their side."""
+
+    def __init__(self, data: torch.Tensor, kind: str, device: str, type_name: str) -> None:
+        self.data = data
+        self.kind = kind  # "tensor" or "ndarray"
+        self.device = device
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"Received({self.kind}, {tuple(self.data.shape)}, {self.data.dtype}, {self.device})"
+
+
+class _Decoder:
+    def __init__(self, tensors: dict[str, torch.Tensor], received: bool, device: str) -> None:
+        self.tensors = tensors
+        self.received = received
+        self.device = device
+
+    def decode(self, tree: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise WireError("value nested too deeply")
+        if tree is None or type(tree) in (bool, int, float, str):
+            return tree
+        if type(tree) is list:
+            _check_count(tree)
+            return [self.decode(item, depth + 1) for item in tree]
+        if type(tree) is not dict or not isinstance(tree.get(TAG), str):
+            raise WireError(f"unexpected JSON value of type {type(tree).__name__}")
+        kind = tree[TAG]
+        if kind in ("tensor", "ndarray"):
+            return self._array(tree, kind)
+        if kind == "float":
+            if tree.get("value") not in ("nan", "inf", "-inf"):
+                raise WireError("bad non-finite float")
+            return float(tree["value"])
+        if kind == "npscalar":
+            if np is None:
+                raise WireError("numpy is needed to decode a numpy scalar")
+            return np.dtype(_text(tree, "dtype")).type(self.decode(tree.get("value"), depth + 1))
+        if kind == "tuple":
+            return tuple(self.decode(item, depth + 1) for item in _list(tree, "items"))
+        if kind == "dict":
+            pairs = [_pair(item) for item in _list(tree, "items")]
+            decoded = [(self.decode(k, depth + 1), self.decode(v, depth + 1)) for k, v in pairs]
+            if not all(type(k) in (str, int, float, bool, type(None)) for k, _ in decoded):
+                raise WireError("dict keys must be plain scalars")
+            return dict(decoded)
+        if kind == "opaque":
+            return Opaque(_text(tree, "type"), _text(tree, "repr"))
+        raise WireError(f"unknown tag {kind!r}")
+
+    def _array(self, tree: dict[str, Any], kind: str) -> Any:
+        key = tree.get("key")
+        if not isinstance(key, str) or key not in self.tensors:
+            raise WireError(f"reference to a missing tensor {key!r}")
+        data = self.tensors[key]
+        if self.received:
+            device = _text(tree, "device") if kind == "tensor" else "cpu"
+            return Received(data, kind, device, _text(tree, "type"))
+        return data.clone().to(self.device) if kind == "tensor" else data.numpy().copy()
+
+
+def _check_count(items: list[Any]) -> None:
+    if len(items) > MAX_ITEMS:
+        raise WireError(f"more than {MAX_ITEMS} items in one container")
+
+
+def _list(tree: dict[str, Any], field: str) -> list[Any]:
+    items = tree.get(field)
+    if type(items) is not list:
+        raise WireError(f"field {field!r} must be a list")
+    _check_count(items)
+    return items
+
+
+def _pair(item: Any) -> tuple[Any, Any]:
+    if type(item) is not list or len(item) != 2:
+        raise WireError("dict items must be [key, value] pairs")
+    return item[0], item[1]
+
+
+def _text(tree: dict[str, Any], field: str) -> str:
+    text = tree.get(field)
+    if type(text) is not str:
+        raise WireError(f"field {field!r} must be a string")
+    return text[:MAX_TEXT]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates .venv for this checkout without installing torch twice.
+#
+# Third-party dependencies (torch's CUDA build alone is several GB) live in a venv under
+# $AUTOGRADER_CACHE keyed by the hash of the dependency list, so every clone and every CI
+# run on the machine shares one install. The checkout's own .venv is a light venv that
+# sees that cache through a .pth file and holds only an editable install of the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+cache=${AUTOGRADER_CACHE:-$HOME/.cache/autograder}
+requirements=$("$python" tools/requirements.py)
+key=$(printf '%s\n' "$requirements" "$("$python" -c 'import sys; print(sys.version)')" | sha256sum | cut -c1-16)
+deps="$cache/deps-$key"
+
+if [ ! -f "$deps/.complete" ]; then
+    echo "bootstrap: installing dependencies into $deps (once per dependency list)"
+    rm -rf "$deps"
+    mkdir -p "$cache"
+    "$python" -m venv "$deps"
+    printf '%s\n' "$requirements" > "$deps/requirements.txt"
+    "$deps/bin/python" -m pip install --quiet --upgrade pip "setuptools>=69"
+    "$deps/bin/python" -m pip install --quiet -r "$deps/requirements.txt"
+    touch "$deps/.complete"
+fi
+
+if [ ! -f .venv/.deps ] || [ "$(cat .venv/.deps)" != "$deps" ]; then
+    rm -rf .venv
+    "$python" -m venv --without-pip .venv
+    site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+    depsite=$("$deps/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+    # An "import" line makes site process the cache's own .pth files too.
+    echo "import site; site.addsitedir('$depsite')" > "$site/_autograder_deps.pth"
+    "$deps/bin/python" -m pip --python .venv/bin/python install --quiet --no-deps --no-build-isolation -e .
+    echo "$deps" > .venv/.deps
+fi
