@@ -54,13 +54,17 @@ class ProbeOutput:
 class Harness:
     """Prepares the harness of one run and reads its results back."""
 
-    def __init__(self, run: RunDirectory, functions: dict[str, str], probes: list[Probe]) -> None:
+    def __init__(self, run: RunDirectory, questions: dict[str, tuple[str, str]], probes: list[Probe]) -> None:
+        """``questions`` maps a question id to (function name, driver source)."""
         self.run = run
-        self.functions = functions
+        self.questions = questions
         self.probes = probes
 
     def prepare(self) -> list[tuple[str, str]]:
-        plan: dict[str, Any] = {question: {"function": name, "probes": []} for question, name in self.functions.items()}
+        plan: dict[str, Any] = {
+            question: {"function": function, "driver": driver, "probes": []}
+            for question, (function, driver) in self.questions.items()
+        }
         inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in self.probes})
         encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
         for probe in self.probes:
@@ -74,7 +78,7 @@ class Harness:
         (self.run.inputs / "inputs.safetensors").write_bytes(blob)
         (self.run.inputs / "probes.json").write_text(json.dumps({"questions": plan}))
         return [("setup", self._setup_source()), *[
-            (question, f"__autograder__.run_question({question!r})") for question in self.functions
+            (question, f"__autograder__.run_question({question!r})") for question in self.questions
         ]]
 
     def _setup_source(self) -> str:

@@ -63,7 +63,10 @@ class ProbeRunner:
     def run_question(self, question_id: str) -> None:
         apply_numeric_settings()
         question = self.plan["questions"][question_id]
-        outcomes = [self._run_probe(question["function"], probe) for probe in question["probes"]]
+        scope = dict(self.namespace)
+        if question["driver"]:
+            exec(compile(question["driver"], "<autograder driver>", "exec"), scope)
+        outcomes = [self._run_probe(question["function"], probe, scope) for probe in question["probes"]]
         text, blob = encode(outcomes)
         self._write_atomically(f"{question_id}.json", text.encode("utf-8"))
         self._write_atomically(f"{question_id}.safetensors", blob)
@@ -71,7 +74,7 @@ class ProbeRunner:
         print(f"autograder: {question_id}: called {question['function']} on {len(outcomes)} inputs, "
               f"{passed} returned")
 
-    def _run_probe(self, function: str, probe: dict[str, Any]) -> dict[str, Any]:
+    def _run_probe(self, function: str, probe: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
         outcome: dict[str, Any] = {"id": probe["id"]}
         if function not in self.namespace:
             outcome["status"] = "missing"
@@ -79,7 +82,7 @@ class ProbeRunner:
         inputs = decode_tree(probe["inputs"], self.tensors, device=probe["device"])
         start = time.perf_counter()
         try:
-            value = eval(compile(probe["call"], "<autograder probe>", "eval"), self.namespace, inputs)
+            value = eval(compile(probe["call"], "<autograder probe>", "eval"), scope, inputs)
         except BaseException as error:  # noqa: BLE001 - every failure is the student's result
             outcome.update(status="error", error=_describe(error))
         else:

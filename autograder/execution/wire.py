@@ -131,9 +131,9 @@ def _encode(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
         return {TAG: "ndarray", "key": key, "type": _type_name(value)}
     if np is not None and isinstance(value, np.generic) and value.dtype != object:
         return {TAG: "npscalar", "dtype": str(value.dtype), "value": _encode(value.item(), tensors, depth + 1)}
-    if type(value) in (list, tuple):
-        items = [_encode(item, tensors, depth + 1) for item in value[:MAX_ITEMS]]
-        return items if type(value) is list else {TAG: "tuple", "items": items}
+    if isinstance(value, list | tuple):  # tuple subclasses (torch.Size, namedtuples) too
+        items = [_encode(item, tensors, depth + 1) for item in list(value)[:MAX_ITEMS]]
+        return items if isinstance(value, list) else {TAG: "tuple", "items": items}
     if type(value) is dict:
         pairs = list(value.items())[:MAX_ITEMS]
         return {TAG: "dict", "items": [[_encode(k, tensors, depth + 1), _encode(v, tensors, depth + 1)] for k, v in pairs]}

@@ -1,0 +1,117 @@
+"""An assignment as the instructor wrote it: metadata, notebook, checks and reference.
+
+Layout of a course (the repository root by default)::
+
+    assignments/<id>/assignment.toml   id, title, version, notebook, questions (points, function)
+    assignments/<id>/<notebook>.ipynb  the student notebook (stubs raise NotImplementedError)
+    assignments/<id>/checks.py         CHECKS = {"q1": QuestionCheck(...), ...}  (hidden)
+    assignments/<id>/examples/         bundled example submissions
+    reference/<id>.py                  reference implementations (hidden)
+
+Loading validates the pieces against each other, so a typo in a check fails when the
+assignment is loaded, not halfway through grading 300 notebooks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from autograder.checks.spec import QuestionCheck
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+class AssignmentError(ValueError):
+    """The assignment's files are missing or inconsistent (an instructor's error)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    points: float
+    function: str
+    devices: tuple[str, ...]
+    check: QuestionCheck
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    version: str
+    folder: Path
+    notebook: Path
+    questions: tuple[Question, ...]
+    reference: ModuleType
+
+    @property
+    def max_score(self) -> float:
+        return sum(question.points for question in self.questions)
+
+    @property
+    def examples(self) -> Path:
+        return self.folder / "examples"
+
+
+def course_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The course directory: explicit, else $AUTOGRADER_COURSE, else this repository."""
+    root = Path(explicit or os.environ.get("AUTOGRADER_COURSE") or PACKAGE_ROOT)
+    if not (root / "assignments").is_dir():
+        raise AssignmentError(f"{root} is not a course directory (no assignments/ folder)")
+    return root
+
+
+def available(root: Path) -> list[str]:
+    return sorted(path.parent.name for path in (root / "assignments").glob("*/assignment.toml"))
+
+
+def load(root: Path, assignment_id: str) -> Assignment:
+    folder = root / "assignments" / assignment_id
+    metadata_path = folder / "assignment.toml"
+    if not metadata_path.is_file():
+        known = ", ".join(available(root)) or "none"
+        raise AssignmentError(f"no assignment {assignment_id!r} (known: {known})")
+    metadata = tomllib.loads(metadata_path.read_text())
+    if metadata.get("id") != assignment_id:
+        raise AssignmentError(f"{metadata_path} declares id {metadata.get('id')!r}")
+    checks = _module(folder / "checks.py", f"autograder_course.{assignment_id}.checks")
+    reference = _module(root / "reference" / f"{assignment_id}.py", f"autograder_course.{assignment_id}.reference")
+    definitions: dict[str, QuestionCheck] = getattr(checks, "CHECKS", {})
+    questions = tuple(_question(entry, definitions, reference, metadata_path) for entry in metadata["questions"])
+    extra = set(definitions) - {question.id for question in questions}
+    if extra:
+        raise AssignmentError(f"{folder / 'checks.py'} defines checks for unknown questions {sorted(extra)}")
+    notebook = folder / metadata["notebook"]
+    if not notebook.is_file():
+        raise AssignmentError(f"notebook {notebook} is missing")
+    return Assignment(assignment_id, metadata["title"], str(metadata["version"]), folder, notebook, questions, reference)
+
+
+def _question(entry: dict, definitions: dict[str, QuestionCheck], reference: ModuleType, source: Path) -> Question:
+    question_id, function = entry["id"], entry["function"]
+    if question_id not in definitions:
+        raise AssignmentError(f"{source}: question {question_id} has no checks in checks.py")
+    check = definitions[question_id]
+    if function not in check.call:
+        raise AssignmentError(f"{question_id}: call {check.call!r} does not use {function}")
+    if not hasattr(reference, function):
+        raise AssignmentError(f"{question_id}: the reference does not define {function}")
+    if not check.cases:
+        raise AssignmentError(f"{question_id}: no cases")
+    devices = tuple(entry.get("devices", ["cpu", "cuda"]))
+    return Question(question_id, float(entry["points"]), function, devices, check)
+
+
+def _module(path: Path, name: str) -> ModuleType:
+    if not path.is_file():
+        raise AssignmentError(f"{path} is missing")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

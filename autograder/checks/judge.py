@@ -1,0 +1,86 @@
+"""Judge one probe: did the student's call return the reference's answer, and if not, why.
+
+Order of questions asked: was the function there, did it return, does the value match
+(type, shape, dtype, device, values: see ``compare``), do the question's extra properties
+hold. When the value is wrong, each known mistake's answer on the same inputs is
+computed and compared with the student's; the first that matches names the mistake.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from autograder.checks.compare import compare
+from autograder.checks.spec import Mistake, Observation, QuestionCheck
+from autograder.execution.harness import ProbeOutput
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str = ""
+    diagnosis: str = ""
+    kind: str = ""  # "missing", "not implemented", "error", "no output", or a Mismatch kind
+
+
+def judge(
+    check: QuestionCheck,
+    function: str,
+    inputs: dict[str, Any],
+    expected: Any,
+    output: ProbeOutput,
+    device: str = "cpu",
+) -> Verdict:
+    if output.status == "missing":
+        return Verdict(False, f"`{function}` is not defined in your notebook: keep (and run) the cell "
+                       "that defines it, with this exact name", kind="missing")
+    if output.status == "no output":
+        return Verdict(False, output.problem, kind="no output")
+    if output.status == "error":
+        if output.error.get("type") == "NotImplementedError":
+            return Verdict(False, f"`{function}` still raises NotImplementedError: replace that line "
+                           "with your implementation", kind="not implemented")
+        message = f"`{function}` raised {output.error.get('type')}: {output.error.get('message', '')}"
+        return Verdict(False, message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")),
+                       kind="error")
+    mismatch = compare(output.value, expected, check.rule, device)
+    if mismatch is not None:
+        return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device),
+                       kind=mismatch.kind)
+    observation = Observation(inputs, expected, output.value, output.inputs_after)
+    for check_property in check.properties:
+        problem = check_property(observation)
+        if problem:
+            return Verdict(False, problem, kind="property")
+    return Verdict(True)
+
+
+def _diagnose(check: QuestionCheck, inputs: dict[str, Any], actual: Any, device: str) -> str:
+    for mistake in check.mistakes:
+        if _matches(mistake, inputs, actual, check, device):
+            return mistake.explanation
+    return ""
+
+
+def _matches(mistake: Mistake, inputs: dict[str, Any], actual: Any, check: QuestionCheck, device: str) -> bool:
+    try:
+        wrong = mistake.output(**copy.deepcopy(inputs))
+    except Exception as error:  # a mistake that cannot happen on these inputs
+        log.debug("mistake %r not computable: %s", mistake.explanation, error)
+        return False
+    return compare(actual, wrong, check.rule, device) is None
+
+
+def _last_frame(traceback: str) -> str:
+    """The student's line that raised, from the traceback text, for the feedback."""
+    lines = [line.strip() for line in traceback.splitlines() if line.strip()]
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].startswith("File ") or lines[index].startswith("Cell In["):
+            code = lines[index + 1] if index + 1 < len(lines) else ""
+            return f" (in `{code}`)" if code else ""
+    return ""

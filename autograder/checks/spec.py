@@ -1,0 +1,101 @@
+"""The vocabulary an assignment's ``checks.py`` is written in.
+
+A question's checks are data: the call expression that exercises the student's
+function, the cases (public ones on fixed example inputs, hidden ones on random inputs
+drawn from the student's seed), the comparison rule, and the known mistakes, each a
+sentence for the student plus a few lines computing the wrong answer it produces. The
+engine (``judge.py``) does everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from autograder.checks.compare import CLOSE, Rule
+
+
+class Rng:
+    """Random inputs for one case, drawn on the CPU from one seed (so regrading repeats them)."""
+
+    def __init__(self, seed: int) -> None:
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def integer(self, low: int, high: int) -> int:
+        """A uniform integer in [low, high] (both included)."""
+        return int(torch.randint(low, high + 1, (), generator=self.generator))
+
+    def choice(self, options: Sequence[Any]) -> Any:
+        return options[self.integer(0, len(options) - 1)]
+
+    def uniform(self, *shape: int, low: float = 0.0, high: float = 1.0, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        values = torch.rand(shape, generator=self.generator, dtype=torch.float64)
+        return (low + (high - low) * values).to(dtype)
+
+    def normal(self, *shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        return torch.randn(shape, generator=self.generator, dtype=torch.float64).to(dtype)
+
+    def uint8_image(self, height: int, width: int, channels: int | None = None) -> np.ndarray:
+        shape = (height, width) if channels is None else (height, width, channels)
+        return torch.randint(0, 256, shape, generator=self.generator, dtype=torch.uint8).numpy()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs. ``inputs`` maps an Rng to the call's keyword arguments."""
+
+    name: str
+    inputs: Callable[[Rng], dict[str, Any]]
+    hidden: bool = False
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: ``output(**inputs)`` computes it, ``explanation`` names it."""
+
+    explanation: str
+    output: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a property check sees of one probe: all trusted data or decoded records."""
+
+    inputs: dict[str, Any]
+    expected: Any
+    actual: Any
+    inputs_after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class QuestionCheck:
+    """All checks of one question.
+
+    ``call`` is a Python expression over the case's input names, evaluated in the
+    student's namespace (and, for the expected answer, in the reference's). ``driver`` is
+    optional source defining helpers the call may use (say, running ``Cubic.apply`` and
+    a backward pass, or turning a returned model into its parameters); it is exec'd on
+    both sides over a copy of that namespace. ``properties`` are extra checks run when
+    the value matches the reference (e.g. "the input was left unchanged"); each returns
+    None when satisfied or a sentence saying what is wrong.
+    """
+
+    call: str
+    cases: tuple[Case, ...]
+    rule: Rule = CLOSE
+    mistakes: tuple[Mistake, ...] = ()
+    properties: tuple[Callable[[Observation], str | None], ...] = field(default=())
+    keep_inputs: bool = False
+    driver: str = ""
+
+    def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
+        """The call's value in a namespace (the grader uses this with the reference)."""
+        scope = dict(namespace)
+        if self.driver:
+            exec(compile(self.driver, "<driver>", "exec"), scope)
+        return eval(compile(self.call, "<call>", "eval"), scope, inputs)

@@ -1,0 +1,151 @@
+"""Grade one submission: probes -> sandboxed run -> trusted judgement -> results.
+
+This is the trusted process. It draws the hidden inputs from the student's seed,
+computes the reference answers itself, runs the student's notebook in the sandbox with
+the harness appended, reads back raw outputs as data, and judges them. Student code
+never runs here, and nothing it produced is imported, exec'd or unpickled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.authoring.assignment import Assignment, Question
+from autograder.checks.judge import judge
+from autograder.checks.spec import Rng
+from autograder.execution.harness import Harness, Probe
+from autograder.execution.kernel import Execution, NotebookRunner
+from autograder.execution.probe_runner import apply_numeric_settings
+from autograder.execution.sandbox import Limits, RunDirectory
+from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.grading.seeds import PUBLIC_KEY, case_seed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedProbe:
+    probe: Probe
+    question: Question
+    case_index: int
+    expected: Any
+
+
+def plan(assignment: Assignment, student: str, secret: bytes) -> list[PlannedProbe]:
+    """Every probe of the submission with its inputs and the reference's answer."""
+    apply_numeric_settings()
+    planned = []
+    for question in assignment.questions:
+        for index, case in enumerate(question.check.cases):
+            key, owner = (secret, student) if case.hidden else (PUBLIC_KEY, "")
+            seed = case_seed(key, assignment.id, owner, f"{question.id}/{index}")
+            inputs = case.inputs(Rng(seed))
+            expected = question.check.evaluate(vars(assignment.reference), copy.deepcopy(inputs))
+            probe = Probe(f"{question.id}/{index}", question.id, question.check.call, inputs,
+                          keep_inputs=question.check.keep_inputs)
+            planned.append(PlannedProbe(probe, question, index, expected))
+    return planned
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """The submission as a v4 notebook; raises ``SubmissionError`` with a reason otherwise."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises JSON, validation and version errors
+        raise SubmissionError(f"{path.name} is not a valid Jupyter notebook: {error}") from None
+    return notebook
+
+
+class SubmissionError(ValueError):
+    """The submission itself is unusable (scored 0 with this reason, not a grader fault)."""
+
+
+def grade(assignment: Assignment, notebook_path: Path, student: str, secret: bytes,
+          limits: Limits = Limits()) -> SubmissionResult:
+    started = time.monotonic()
+    result = SubmissionResult(student, assignment.id, assignment.max_score)
+    try:
+        notebook = read_notebook(notebook_path)
+    except SubmissionError as error:
+        result.notebook_problems.append(str(error))
+        result.questions = [_unanswered(question, str(error)) for question in assignment.questions]
+        return result
+    probes = plan(assignment, student, secret)
+    run = RunDirectory()
+    try:
+        questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
+        harness = Harness(run, questions, [p.probe for p in probes])
+        execution = asyncio.run(NotebookRunner(limits, run).run(notebook, harness.prepare))
+        apply_numeric_settings()  # judged with the grader's settings, whatever ran before
+        result.sandbox = execution.sandbox_mode
+        result.notebook_problems = _notebook_problems(execution)
+        result.questions = [
+            _judge_question(question, [p for p in probes if p.question is question], harness, execution)
+            for question in assignment.questions
+        ]
+    finally:
+        run.remove()
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _judge_question(question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution) -> QuestionResult:
+    outputs = harness.read(question.id, _why_no_output(question.id, execution))
+    checks = []
+    for planned in probes:
+        case = question.check.cases[planned.case_index]
+        verdict = judge(question.check, question.function, planned.probe.inputs, planned.expected,
+                        outputs[planned.probe.id], planned.probe.device)
+        checks.append(CheckResult(case.name, case.hidden, case.weight, verdict.passed,
+                                  verdict.message, verdict.diagnosis, verdict.kind))
+    total = sum(check.weight for check in checks)
+    earned = sum(check.weight for check in checks if check.passed)
+    score = round(question.points * earned / total, 4) if total else 0.0
+    return QuestionResult(question.id, question.function, question.points, score, checks)
+
+
+def _why_no_output(question_id: str, execution: Execution) -> str:
+    """What the runner saw happen to a question's harness cell, in the student's terms."""
+    if execution.memory_limit_hit:
+        return "your notebook was stopped: memory limit exceeded"
+    cells = {cell.label: cell for cell in execution.harness}
+    for label in ("setup", question_id):
+        cell = cells.get(label)
+        if cell is None or cell.status == "not run":
+            if execution.kernel_died:
+                return "not run: the Python kernel died while running your notebook"
+            return "not run: the notebook did not get this far"
+        if cell.status == "timeout":
+            return f"did not return within the time limit ({cell.error})"
+        if cell.status == "kernel died":
+            return "the Python kernel died during this call (a crash or the memory limit)"
+        if cell.status == "error":
+            return f"the grading harness failed in your kernel: {cell.error}"
+    return ""
+
+
+def _notebook_problems(execution: Execution) -> list[str]:
+    problems = [f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "")
+                for cell in execution.failed_cells]
+    if execution.notebook_timed_out:
+        problems.append("the notebook ran past its total time limit; later cells were not run")
+    if execution.memory_limit_hit:
+        problems.append("memory limit exceeded: the kernel was stopped")
+    elif execution.kernel_died:
+        problems.append("the Python kernel died (crash or resource limit)")
+    return problems
+
+
+def _unanswered(question: Question, reason: str) -> QuestionResult:
+    checks = [CheckResult(case.name, case.hidden, case.weight, False, reason, kind="submission")
+              for case in question.check.cases]
+    return QuestionResult(question.id, question.function, question.points, 0.0, checks)
