@@ -29,8 +29,9 @@ console = Console(stderr=True)
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.command(args)
     except (assignments.AssignmentError, FileNotFoundError, ValueError) as error:
@@ -45,11 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     grade = commands.add_parser("grade", help="grade submissions of one assignment")
     grade.add_argument("assignment")
-    grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
-                       help=".ipynb files or directories of them; the student id is the file stem")
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        type=Path,
+        metavar="SUBMISSION",
+        help=".ipynb files or directories of them; the student id is the file stem",
+    )
     grade.add_argument("--output", type=Path, default=Path("grades"), help="output directory (default: grades/)")
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="submissions graded in parallel (default: number of cores)")
+    grade.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded in parallel (default: number of cores)",
+    )
     grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
     grade.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
     grade.set_defaults(command=_grade)
@@ -72,13 +82,17 @@ def _grade(args: argparse.Namespace) -> int:
     submissions = batch.collect(args.submissions)
     if not submissions:
         raise ValueError("no .ipynb files among the submissions given")
-    limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=int(args.memory * 1024**3),
-                    threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)))
+    limits = Limits(
+        cell_timeout=args.cell_timeout,
+        memory_bytes=int(args.memory * 1024**3),
+        threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)),
+    )
     output = args.output / assignment.id
     results: list[SubmissionResult] = []
     workers = max(1, min(args.workers, len(submissions)))
-    console.print(f"grading {len(submissions)} submission(s) of [bold]{assignment.id}[/] "
-                  f"with {workers} worker(s) -> {output}")
+    console.print(
+        f"grading {len(submissions)} submission(s) of [bold]{assignment.id}[/] with {workers} worker(s) -> {output}"
+    )
 
     def record(result: SubmissionResult) -> None:
         results.append(result)
@@ -86,8 +100,14 @@ def _grade(args: argparse.Namespace) -> int:
         reports.write_gradebook(assignment, results, output / "gradebook.csv")
         progress.advance(task)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("grading", total=len(submissions))
         batch.grade_all(course, assignment.id, submissions, course_secret(course), limits, workers, record)
     _print_summary(assignment, results)
@@ -108,8 +128,12 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     for result in sorted(results, key=lambda r: r.student):
         earned = {q.id: q.score for q in result.questions}
         problem = result.fault or next((f"{q.id}: {q.summary}" for q in result.questions if q.score < q.points), "")
-        table.add_row(result.student, f"{result.score:g}/{result.max_score:g}",
-                      *(f"{earned.get(q.id, 0):g}" for q in assignment.questions), problem[:90])
+        table.add_row(
+            result.student,
+            f"{result.score:g}/{result.max_score:g}",
+            *(f"{earned.get(q.id, 0):g}" for q in assignment.questions),
+            problem[:90],
+        )
     Console().print(table)
     faults = [result for result in results if result.fault]
     for result in faults:

@@ -89,7 +89,9 @@ def load(root: Path, assignment_id: str) -> Assignment:
     notebook = folder / metadata["notebook"]
     if not notebook.is_file():
         raise AssignmentError(f"notebook {notebook} is missing")
-    return Assignment(assignment_id, metadata["title"], str(metadata["version"]), folder, notebook, questions, reference)
+    return Assignment(
+        assignment_id, metadata["title"], str(metadata["version"]), folder, notebook, questions, reference
+    )
 
 
 def _question(entry: dict, definitions: dict[str, QuestionCheck], reference: ModuleType, source: Path) -> Question:

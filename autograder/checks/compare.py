@@ -87,8 +87,12 @@ def _compare_sequence(actual: Any, expected: tuple | list, rule: Rule, device: s
     if type(actual) is not type(expected):
         return _type_mismatch(actual, f"a {kind}", path)
     if len(actual) != len(expected):
-        return Mismatch("length", path, f"returned a {kind} of length {len(actual)}, expected length {len(expected)}",
-                        {"actual": len(actual), "expected": len(expected)})
+        return Mismatch(
+            "length",
+            path,
+            f"returned a {kind} of length {len(actual)}, expected length {len(expected)}",
+            {"actual": len(actual), "expected": len(expected)},
+        )
     for index, (item, reference) in enumerate(zip(actual, expected, strict=True)):
         mismatch = compare(item, reference, rule, device, f"{path}[{index}]")
         if mismatch is not None:
@@ -100,7 +104,9 @@ def _compare_dict(actual: Any, expected: dict, rule: Rule, device: str, path: st
     if not isinstance(actual, dict):
         return _type_mismatch(actual, "a dict", path)
     if set(actual) != set(expected):
-        return Mismatch("keys", path, f"returned keys {sorted(map(str, actual))}, expected {sorted(map(str, expected))}")
+        return Mismatch(
+            "keys", path, f"returned keys {sorted(map(str, actual))}, expected {sorted(map(str, expected))}"
+        )
     for key, reference in expected.items():
         mismatch = compare(actual[key], reference, rule, device, f"{path}[{key!r}]")
         if mismatch is not None:
@@ -117,8 +123,9 @@ def _compare_scalar(actual: Any, expected: Any, rule: Rule, path: str) -> Mismat
         if type(actual) is not type(expected):
             return _type_mismatch(actual, f"a Python {type(expected).__name__}", path)
         if actual != expected:
-            return Mismatch("values", path, f"returned {actual}, expected {expected}",
-                            {"actual": actual, "expected": expected})
+            return Mismatch(
+                "values", path, f"returned {actual}, expected {expected}", {"actual": actual, "expected": expected}
+            )
         return None
     if isinstance(expected, float):
         if type(actual) not in (int, float):
@@ -128,14 +135,19 @@ def _compare_scalar(actual: Any, expected: Any, rule: Rule, path: str) -> Mismat
             return None
         difference = abs(actual - expected)
         if not difference <= tolerance.atol + tolerance.rtol * abs(expected):
-            return Mismatch("values", path, f"returned {actual:.8g}, expected {expected:.8g} "
-                            f"(difference {difference:.3g}; {tolerance.describe()})",
-                            {"actual": actual, "expected": expected, "max_abs": difference})
+            return Mismatch(
+                "values",
+                path,
+                f"returned {actual:.8g}, expected {expected:.8g} (difference {difference:.3g}; {tolerance.describe()})",
+                {"actual": actual, "expected": expected, "max_abs": difference},
+            )
         return None
     raise TypeError(f"reference returned an unsupported type {type(expected).__name__}")
 
 
-def _compare_array(actual: Any, expected: torch.Tensor | np.ndarray, rule: Rule, device: str, path: str) -> Mismatch | None:
+def _compare_array(
+    actual: Any, expected: torch.Tensor | np.ndarray, rule: Rule, device: str, path: str
+) -> Mismatch | None:
     wanted_kind = "ndarray" if isinstance(expected, np.ndarray) else "tensor"
     wanted = "a numpy array" if wanted_kind == "ndarray" else "a torch.Tensor"
     if not isinstance(actual, Received) or actual.kind != wanted_kind:
@@ -145,12 +157,20 @@ def _compare_array(actual: Any, expected: torch.Tensor | np.ndarray, rule: Rule,
     reference = torch.from_numpy(expected) if isinstance(expected, np.ndarray) else expected
     data = actual.data
     if tuple(data.shape) != tuple(reference.shape):
-        return Mismatch("shape", path, f"shape {tuple(data.shape)}, expected {tuple(reference.shape)}"
-                        + _shape_hint(tuple(data.shape), tuple(reference.shape)),
-                        {"actual": list(data.shape), "expected": list(reference.shape)})
+        return Mismatch(
+            "shape",
+            path,
+            f"shape {tuple(data.shape)}, expected {tuple(reference.shape)}"
+            + _shape_hint(tuple(data.shape), tuple(reference.shape)),
+            {"actual": list(data.shape), "expected": list(reference.shape)},
+        )
     if rule.check_dtype and data.dtype != reference.dtype:
-        return Mismatch("dtype", path, f"dtype {_dtype_name(data.dtype)}, expected {_dtype_name(reference.dtype)}",
-                        {"actual": str(data.dtype), "expected": str(reference.dtype)})
+        return Mismatch(
+            "dtype",
+            path,
+            f"dtype {_dtype_name(data.dtype)}, expected {_dtype_name(reference.dtype)}",
+            {"actual": str(data.dtype), "expected": str(reference.dtype)},
+        )
     if wanted_kind == "tensor" and actual.device.split(":")[0] != device.split(":")[0]:
         return Mismatch("device", path, f"on device {actual.device}, expected {device} (the inputs' device)")
     return _compare_values(data, reference, rule, path)
@@ -172,8 +192,9 @@ def _compare_values(actual: torch.Tensor, expected: torch.Tensor, rule: Rule, pa
     return _values_mismatch(a, e, bad, difference, tolerance, path)
 
 
-def _values_mismatch(a: torch.Tensor, e: torch.Tensor, bad: torch.Tensor, difference: torch.Tensor,
-                     tolerance: Tolerance, path: str) -> Mismatch:
+def _values_mismatch(
+    a: torch.Tensor, e: torch.Tensor, bad: torch.Tensor, difference: torch.Tensor, tolerance: Tolerance, path: str
+) -> Mismatch:
     count, total = int(bad.sum()), bad.numel()
     details: dict[str, Any] = {"mismatched": count, "total": total, "fraction": count / max(total, 1)}
     parts = [f"values differ in {count} of {total} elements ({100 * count / max(total, 1):.1f}%)"]
@@ -181,19 +202,26 @@ def _values_mismatch(a: torch.Tensor, e: torch.Tensor, bad: torch.Tensor, differ
     if bool(non_finite.any()):
         where = _index(non_finite.nonzero()[0], a.shape)
         details.update(non_finite=int(non_finite.sum()), first_non_finite=where)
-        parts.append(f"{int(non_finite.sum())} of yours are NaN or Inf where the expected values are finite "
-                     f"(first at {where})")
+        parts.append(
+            f"{int(non_finite.sum())} of yours are NaN or Inf where the expected values are finite (first at {where})"
+        )
     finite_difference = torch.where(torch.isfinite(difference), difference, torch.zeros_like(difference))
     if bool(finite_difference.any()):
         flat = int(finite_difference.flatten().argmax())
         where = _index_flat(flat, a.shape)
         relative = finite_difference / e.abs().clamp_min(1e-300)
         flat_rel = int(relative.flatten().argmax())
-        details.update(max_abs=float(finite_difference.flatten()[flat]), max_abs_at=where,
-                       max_rel=float(relative.flatten()[flat_rel]), max_rel_at=_index_flat(flat_rel, a.shape))
-        parts.append(f"greatest absolute difference {details['max_abs']:.4g} at {where}, "
-                     f"greatest relative difference {details['max_rel']:.4g} at {details['max_rel_at']} "
-                     f"(allowed: {tolerance.describe()})")
+        details.update(
+            max_abs=float(finite_difference.flatten()[flat]),
+            max_abs_at=where,
+            max_rel=float(relative.flatten()[flat_rel]),
+            max_rel_at=_index_flat(flat_rel, a.shape),
+        )
+        parts.append(
+            f"greatest absolute difference {details['max_abs']:.4g} at {where}, "
+            f"greatest relative difference {details['max_rel']:.4g} at {details['max_rel_at']} "
+            f"(allowed: {tolerance.describe()})"
+        )
         if a.numel() <= 6:
             parts.append(f"yours: {_values_text(a)}, expected: {_values_text(e)}")
     scale = _scale_hint(a, e)

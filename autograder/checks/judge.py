@@ -37,21 +37,28 @@ def judge(
     device: str = "cpu",
 ) -> Verdict:
     if output.status == "missing":
-        return Verdict(False, f"`{function}` is not defined in your notebook: keep (and run) the cell "
-                       "that defines it, with this exact name", kind="missing")
+        return Verdict(
+            False,
+            f"`{function}` is not defined in your notebook: keep (and run) the cell "
+            "that defines it, with this exact name",
+            kind="missing",
+        )
     if output.status == "no output":
         return Verdict(False, output.problem, kind="no output")
     if output.status == "error":
         if output.error.get("type") == "NotImplementedError":
-            return Verdict(False, f"`{function}` still raises NotImplementedError: replace that line "
-                           "with your implementation", kind="not implemented")
+            return Verdict(
+                False,
+                f"`{function}` still raises NotImplementedError: replace that line with your implementation",
+                kind="not implemented",
+            )
         message = f"`{function}` raised {output.error.get('type')}: {output.error.get('message', '')}"
-        return Verdict(False, message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")),
-                       kind="error")
+        return Verdict(
+            False, message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")), kind="error"
+        )
     mismatch = compare(output.value, expected, check.rule, device)
     if mismatch is not None:
-        return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device),
-                       kind=mismatch.kind)
+        return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device), kind=mismatch.kind)
     observation = Observation(inputs, expected, output.value, output.inputs_after)
     for check_property in check.properties:
         problem = check_property(observation)

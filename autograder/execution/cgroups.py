@@ -13,6 +13,7 @@ reports the sandbox as degraded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -83,8 +84,7 @@ class RunCgroup:
             if self.unified:
                 events = (self.memory_dir / "memory.events").read_text()
                 return any(
-                    line.split()[0] in ("oom_kill", "oom") and int(line.split()[1]) > 0
-                    for line in events.splitlines()
+                    line.split()[0] in ("oom_kill", "oom") and int(line.split()[1]) > 0 for line in events.splitlines()
                 )
             control = (self.memory_dir / "memory.oom_control").read_text()
             kills = [line for line in control.splitlines() if line.startswith("oom_kill ")]
@@ -104,10 +104,8 @@ class RunCgroup:
     def pids(self) -> set[int]:
         found: set[int] = set()
         for procs in self.procs_files:
-            try:
+            with contextlib.suppress(OSError):
                 found.update(int(pid) for pid in procs.read_text().split())
-            except OSError:
-                pass
         return found
 
     def kill_all(self) -> None:
@@ -119,10 +117,8 @@ class RunCgroup:
             if not alive:
                 return
             for pid in alive:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.02)
         log.warning("processes survived SIGKILL in %s: %s", self.directories, sorted(self.pids()))
 

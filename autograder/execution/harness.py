@@ -68,18 +68,21 @@ class Harness:
         inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in self.probes})
         encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
         for probe in self.probes:
-            plan[probe.question]["probes"].append({
-                "id": probe.id,
-                "call": probe.call,
-                "device": probe.device,
-                "keep_inputs": probe.keep_inputs,
-                "inputs": encoded_inputs[probe.id],
-            })
+            plan[probe.question]["probes"].append(
+                {
+                    "id": probe.id,
+                    "call": probe.call,
+                    "device": probe.device,
+                    "keep_inputs": probe.keep_inputs,
+                    "inputs": encoded_inputs[probe.id],
+                }
+            )
         (self.run.inputs / "inputs.safetensors").write_bytes(blob)
         (self.run.inputs / "probes.json").write_text(json.dumps({"questions": plan}))
-        return [("setup", self._setup_source()), *[
-            (question, f"__autograder__.run_question({question!r})") for question in self.questions
-        ]]
+        return [
+            ("setup", self._setup_source()),
+            *[(question, f"__autograder__.run_question({question!r})") for question in self.questions],
+        ]
 
     def _setup_source(self) -> str:
         sources = [(name, path.read_text()) for name, path in SOURCES]
@@ -107,7 +110,11 @@ class Harness:
         except (OSError, UnicodeDecodeError, wire.WireError) as error:
             problem = why_missing or f"the harness output could not be read ({error})"
             return {probe_id: ProbeOutput("no output", problem=problem) for probe_id in wanted}
-        found = {record.get("id"): record for record in records if isinstance(record, dict)} if isinstance(records, list) else {}
+        found = (
+            {record.get("id"): record for record in records if isinstance(record, dict)}
+            if isinstance(records, list)
+            else {}
+        )
         return {probe_id: _probe_output(found.get(probe_id), why_missing) for probe_id in wanted}
 
 
@@ -124,8 +131,12 @@ def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutpu
     seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
     if status == "ok":
         inputs_after = record.get("inputs_after")
-        return ProbeOutput("ok", value=record.get("value"), seconds=seconds,
-                           inputs_after=inputs_after if isinstance(inputs_after, dict) else None)
+        return ProbeOutput(
+            "ok",
+            value=record.get("value"),
+            seconds=seconds,
+            inputs_after=inputs_after if isinstance(inputs_after, dict) else None,
+        )
     if status == "error" and isinstance(record.get("error"), dict):
         error = {key: str(record["error"].get(key, ""))[:4000] for key in ("type", "message", "traceback")}
         return ProbeOutput("error", error=error, seconds=seconds)

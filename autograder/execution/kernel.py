@@ -110,8 +110,9 @@ class NotebookRunner:
         except RuntimeError as error:
             if execution.cells:
                 raise
-            raise KernelStartError(f"the sandboxed kernel did not start: {error}; "
-                                   f"kernel log: {self._log_tail()}") from error
+            raise KernelStartError(
+                f"the sandboxed kernel did not start: {error}; kernel log: {self._log_tail()}"
+            ) from error
         finally:
             await self._shutdown(km)
             kernel_log.close()

@@ -32,8 +32,17 @@ from pathlib import Path
 from autograder.execution.cgroups import RunCgroup
 
 ETC_FILES = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
-    "localtime", "hosts", "ssl", "alternatives", "fonts",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "localtime",
+    "hosts",
+    "ssl",
+    "alternatives",
+    "fonts",
 )
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SANDBOX_UID = 65534
@@ -59,8 +68,19 @@ def bwrap_problem() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bwrap not installed (apt-get install bubblewrap)"
-    probe = [bwrap, "--unshare-all", "--die-with-parent", "--uid", str(SANDBOX_UID),
-             "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    probe = [
+        bwrap,
+        "--unshare-all",
+        "--die-with-parent",
+        "--uid",
+        str(SANDBOX_UID),
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "true",
+    ]
     result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         return f"bwrap cannot create namespaces: {result.stderr.strip()[:200]}"
@@ -145,8 +165,13 @@ class Sandbox:
     def kernel_argv(self) -> list[str]:
         """``launch`` (cgroups, rlimits) -> ``bwrap`` (namespaces) -> ipykernel."""
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        launcher = [sys.executable, "-m", "autograder.execution.launch",
-                    f"--rlimit=cpu={self.limits.cpu_seconds}", "--rlimit=core=0"]
+        launcher = [
+            sys.executable,
+            "-m",
+            "autograder.execution.launch",
+            f"--rlimit=cpu={self.limits.cpu_seconds}",
+            "--rlimit=core=0",
+        ]
         if self.cgroup is not None:
             launcher += [f"--cgroup-procs={procs}" for procs in self.cgroup.procs_files]
         if not self.isolated:
@@ -158,10 +183,27 @@ class Sandbox:
 
     def _bwrap_argv(self) -> list[str]:
         run = self.run
-        argv = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-                "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
-                "--clearenv", "--proc", "/proc", "--dev", "/dev",
-                "--size", str(self.limits.tmpfs_bytes), "--tmpfs", "/tmp"]
+        argv = [
+            "bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--uid",
+            str(SANDBOX_UID),
+            "--gid",
+            str(SANDBOX_UID),
+            "--hostname",
+            "sandbox",
+            "--clearenv",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.limits.tmpfs_bytes),
+            "--tmpfs",
+            "/tmp",
+        ]
         for directory in SYSTEM_DIRS:
             if os.path.islink(directory):
                 argv += ["--symlink", os.readlink(directory), directory]
@@ -172,11 +214,22 @@ class Sandbox:
                 argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         for path in interpreter_paths():
             argv += ["--ro-bind", path, path]
-        argv += ["--bind", str(run.scratch), str(run.scratch),
-                 "--bind", str(run.ipc), str(run.ipc),
-                 "--bind", str(run.outputs), str(run.outputs),
-                 "--ro-bind", str(run.inputs), str(run.inputs),
-                 "--chdir", str(run.scratch)]
+        argv += [
+            "--bind",
+            str(run.scratch),
+            str(run.scratch),
+            "--bind",
+            str(run.ipc),
+            str(run.ipc),
+            "--bind",
+            str(run.outputs),
+            str(run.outputs),
+            "--ro-bind",
+            str(run.inputs),
+            str(run.inputs),
+            "--chdir",
+            str(run.scratch),
+        ]
         for key, value in self.environment().items():
             argv += ["--setenv", key, value]
         return argv

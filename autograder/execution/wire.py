@@ -61,9 +61,7 @@ def load_blob(blob: bytes) -> dict[str, torch.Tensor]:
         raise WireError(f"invalid safetensors data: {error}") from None
 
 
-def decode_tree(
-    tree: Any, tensors: dict[str, torch.Tensor], *, received: bool = False, device: str = "cpu"
-) -> Any:
+def decode_tree(tree: Any, tensors: dict[str, torch.Tensor], *, received: bool = False, device: str = "cpu") -> Any:
     """Decode a parsed JSON tree whose tensors are in ``tensors``.
 
     Gives Python scalars, lists, tuples, dicts and ``Opaque`` placeholders for objects
@@ -86,10 +84,7 @@ class Opaque:
         return f"<{self.type_name}: {self.text}>"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Opaque)
-            and (self.type_name, self.text) == (other.type_name, other.text)
-        )
+        return isinstance(other, Opaque) and (self.type_name, self.text) == (other.type_name, other.text)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -136,7 +131,10 @@ def _encode(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
         return items if isinstance(value, list) else {TAG: "tuple", "items": items}
     if type(value) is dict:
         pairs = list(value.items())[:MAX_ITEMS]
-        return {TAG: "dict", "items": [[_encode(k, tensors, depth + 1), _encode(v, tensors, depth + 1)] for k, v in pairs]}
+        return {
+            TAG: "dict",
+            "items": [[_encode(k, tensors, depth + 1), _encode(v, tensors, depth + 1)] for k, v in pairs],
+        }
     return {TAG: "opaque", "type": _type_name(value), "repr": _safe_repr(value)}
 
 

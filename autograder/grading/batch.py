@@ -41,8 +41,9 @@ def collect(paths: list[Path]) -> list[Submission]:
             raise FileNotFoundError(f"no such submission: {path}")
         for notebook in notebooks:
             if notebook.stem in found:
-                raise ValueError(f"two submissions for student {notebook.stem!r}: "
-                                 f"{found[notebook.stem].path} and {notebook}")
+                raise ValueError(
+                    f"two submissions for student {notebook.stem!r}: {found[notebook.stem].path} and {notebook}"
+                )
             found[notebook.stem] = Submission(notebook.stem, notebook)
     return list(found.values())
 
@@ -52,25 +53,36 @@ def _assignment(course: Path, assignment_id: str) -> assignments.Assignment:
     return assignments.load(course, assignment_id)
 
 
-def grade_one(course: Path, assignment_id: str, submission: Submission, secret: bytes, limits: Limits) -> SubmissionResult:
+def grade_one(
+    course: Path, assignment_id: str, submission: Submission, secret: bytes, limits: Limits
+) -> SubmissionResult:
     """Grade one submission; a grader fault becomes a result that says so, never a crash."""
     assignment = _assignment(course, assignment_id)
     try:
         return pipeline.grade(assignment, submission.path, submission.student, secret, limits)
     except Exception as error:
         log.error("grader fault on %s:\n%s", submission.path, traceback.format_exc())
-        return SubmissionResult(submission.student, assignment_id, assignment.max_score,
-                                fault=f"{type(error).__name__}: {error}")
+        return SubmissionResult(
+            submission.student, assignment_id, assignment.max_score, fault=f"{type(error).__name__}: {error}"
+        )
 
 
-def grade_all(course: Path, assignment_id: str, submissions: list[Submission], secret: bytes,
-              limits: Limits, workers: int, on_result: Callable[[SubmissionResult], None]) -> None:
+def grade_all(
+    course: Path,
+    assignment_id: str,
+    submissions: list[Submission],
+    secret: bytes,
+    limits: Limits,
+    workers: int,
+    on_result: Callable[[SubmissionResult], None],
+) -> None:
     for result in _results(course, assignment_id, submissions, secret, limits, workers):
         on_result(result)
 
 
-def _results(course: Path, assignment_id: str, submissions: list[Submission], secret: bytes,
-             limits: Limits, workers: int) -> Iterator[SubmissionResult]:
+def _results(
+    course: Path, assignment_id: str, submissions: list[Submission], secret: bytes, limits: Limits, workers: int
+) -> Iterator[SubmissionResult]:
     if workers <= 1 or len(submissions) <= 1:
         for submission in submissions:
             yield grade_one(course, assignment_id, submission, secret, limits)
@@ -78,10 +90,24 @@ def _results(course: Path, assignment_id: str, submissions: list[Submission], se
     from distributed import Client, LocalCluster, as_completed
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines drown the progress bar
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        futures = [client.submit(grade_one, course, assignment_id, submission, secret, limits,
-                                 key=f"grade-{assignment_id}-{submission.student}", pure=False)
-                   for submission in submissions]
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        futures = [
+            client.submit(
+                grade_one,
+                course,
+                assignment_id,
+                submission,
+                secret,
+                limits,
+                key=f"grade-{assignment_id}-{submission.student}",
+                pure=False,
+            )
+            for submission in submissions
+        ]
         for future in as_completed(futures):
             yield future.result()

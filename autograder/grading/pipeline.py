@@ -29,6 +29,7 @@ from autograder.grading.results import CheckResult, QuestionResult, SubmissionRe
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
 
 log = logging.getLogger(__name__)
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,13 @@ def plan(assignment: Assignment, student: str, secret: bytes) -> list[PlannedPro
             seed = case_seed(key, assignment.id, owner, f"{question.id}/{index}")
             inputs = case.inputs(Rng(seed))
             expected = question.check.evaluate(vars(assignment.reference), copy.deepcopy(inputs))
-            probe = Probe(f"{question.id}/{index}", question.id, question.check.call, inputs,
-                          keep_inputs=question.check.keep_inputs)
+            probe = Probe(
+                f"{question.id}/{index}",
+                question.id,
+                question.check.call,
+                inputs,
+                keep_inputs=question.check.keep_inputs,
+            )
             planned.append(PlannedProbe(probe, question, index, expected))
     return planned
 
@@ -69,8 +75,9 @@ class SubmissionError(ValueError):
     """The submission itself is unusable (scored 0 with this reason, not a grader fault)."""
 
 
-def grade(assignment: Assignment, notebook_path: Path, student: str, secret: bytes,
-          limits: Limits = Limits()) -> SubmissionResult:
+def grade(
+    assignment: Assignment, notebook_path: Path, student: str, secret: bytes, limits: Limits = DEFAULT_LIMITS
+) -> SubmissionResult:
     started = time.monotonic()
     result = SubmissionResult(student, assignment.id, assignment.max_score)
     try:
@@ -98,15 +105,26 @@ def grade(assignment: Assignment, notebook_path: Path, student: str, secret: byt
     return result
 
 
-def _judge_question(question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution) -> QuestionResult:
+def _judge_question(
+    question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution
+) -> QuestionResult:
     outputs = harness.read(question.id, _why_no_output(question.id, execution))
     checks = []
     for planned in probes:
         case = question.check.cases[planned.case_index]
-        verdict = judge(question.check, question.function, planned.probe.inputs, planned.expected,
-                        outputs[planned.probe.id], planned.probe.device)
-        checks.append(CheckResult(case.name, case.hidden, case.weight, verdict.passed,
-                                  verdict.message, verdict.diagnosis, verdict.kind))
+        verdict = judge(
+            question.check,
+            question.function,
+            planned.probe.inputs,
+            planned.expected,
+            outputs[planned.probe.id],
+            planned.probe.device,
+        )
+        checks.append(
+            CheckResult(
+                case.name, case.hidden, case.weight, verdict.passed, verdict.message, verdict.diagnosis, verdict.kind
+            )
+        )
     total = sum(check.weight for check in checks)
     earned = sum(check.weight for check in checks if check.passed)
     score = round(question.points * earned / total, 4) if total else 0.0
@@ -134,8 +152,9 @@ def _why_no_output(question_id: str, execution: Execution) -> str:
 
 
 def _notebook_problems(execution: Execution) -> list[str]:
-    problems = [f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "")
-                for cell in execution.failed_cells]
+    problems = [
+        f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "") for cell in execution.failed_cells
+    ]
     if execution.notebook_timed_out:
         problems.append("the notebook ran past its total time limit; later cells were not run")
     if execution.memory_limit_hit:
@@ -146,6 +165,8 @@ def _notebook_problems(execution: Execution) -> list[str]:
 
 
 def _unanswered(question: Question, reason: str) -> QuestionResult:
-    checks = [CheckResult(case.name, case.hidden, case.weight, False, reason, kind="submission")
-              for case in question.check.cases]
+    checks = [
+        CheckResult(case.name, case.hidden, case.weight, False, reason, kind="submission")
+        for case in question.check.cases
+    ]
     return QuestionResult(question.id, question.function, question.points, 0.0, checks)

@@ -40,8 +40,14 @@ def write_gradebook(assignment: Assignment, results: Iterable[SubmissionResult],
     rows = [["student", "score", "max_score", *question_ids]]
     for result in sorted(results, key=lambda r: r.student):
         earned = {question.id: question.score for question in result.questions}
-        rows.append([result.student, _number(result.score), _number(result.max_score),
-                     *(_number(earned.get(qid, 0.0)) for qid in question_ids)])
+        rows.append(
+            [
+                result.student,
+                _number(result.score),
+                _number(result.max_score),
+                *(_number(earned.get(qid, 0.0)) for qid in question_ids),
+            ]
+        )
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerows(rows)
     write_atomically(path, buffer.getvalue())
@@ -49,24 +55,35 @@ def write_gradebook(assignment: Assignment, results: Iterable[SubmissionResult],
 
 def gradescope(result: SubmissionResult) -> dict:
     """Gradescope's results.json: one test per question, named by its id first."""
-    tests = [{
-        "name": f"{question.id} {question.function}",
-        "score": question.score,
-        "max_score": question.points,
-        "status": "passed" if question.score == question.points else "failed",
-        "output": "\n".join(_check_line(check) for check in question.checks),
-        "visibility": "visible",
-    } for question in result.questions]
+    tests = [
+        {
+            "name": f"{question.id} {question.function}",
+            "score": question.score,
+            "max_score": question.points,
+            "status": "passed" if question.score == question.points else "failed",
+            "output": "\n".join(_check_line(check) for check in question.checks),
+            "visibility": "visible",
+        }
+        for question in result.questions
+    ]
     output = "\n".join(result.notebook_problems)
     if result.fault:
         output = f"Grader fault (not your mistake; your TA has been told): {result.fault}\n{output}"
-    return {"score": result.score, "output": output.strip(), "tests": tests,
-            "extra_data": {"sandbox": result.sandbox, "seconds": result.seconds}}
+    return {
+        "score": result.score,
+        "output": output.strip(),
+        "tests": tests,
+        "extra_data": {"sandbox": result.sandbox, "seconds": result.seconds},
+    }
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
-    lines = [f"# Feedback: {result.assignment}, {result.student}", "",
-             f"**Score: {_number(result.score)} / {_number(result.max_score)}**", ""]
+    lines = [
+        f"# Feedback: {result.assignment}, {result.student}",
+        "",
+        f"**Score: {_number(result.score)} / {_number(result.max_score)}**",
+        "",
+    ]
     if result.fault:
         lines += [f"> Grader fault (not your mistake): {result.fault}", ""]
     if result.notebook_problems:
@@ -78,8 +95,12 @@ def feedback_markdown(result: SubmissionResult) -> str:
 
 
 def _question_section(question: QuestionResult) -> list[str]:
-    lines = [f"## {question.id} `{question.function}`: {_number(question.score)} / {_number(question.points)}", "",
-             f"{question.summary}.", ""]
+    lines = [
+        f"## {question.id} `{question.function}`: {_number(question.score)} / {_number(question.points)}",
+        "",
+        f"{question.summary}.",
+        "",
+    ]
     lines += [f"- {_check_line(check)}" for check in question.checks]
     return [*lines, ""]
 

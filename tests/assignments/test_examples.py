@@ -1,0 +1,69 @@
+"""Every bundled example submission of every assignment grades as its variant promises.
+
+Wrong variants lose points on the question they break, keep them elsewhere, and get the
+diagnosis their author expected; the template scores 0 without a grader fault.
+"""
+
+import json
+
+import pytest
+
+from autograder.authoring import assignment as assignments
+from autograder.authoring import variants
+from autograder.grading import batch
+from autograder.grading.reports import feedback_markdown
+from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
+
+CASES = [
+    (assignment_id, variant)
+    for assignment_id in assignments.available(COURSE)
+    for variant in variants.load_variants(assignments.load(COURSE, assignment_id))
+]
+
+
+@pytest.fixture(scope="module")
+def graded() -> dict:
+    """Grade all examples once (two Dask workers), keyed by (assignment, student)."""
+    results = {}
+    for assignment_id in assignments.available(COURSE):
+        folder = COURSE / "assignments" / assignment_id / "examples"
+        batch.grade_all(
+            COURSE,
+            assignment_id,
+            batch.collect([folder]),
+            SECRET,
+            FAST_LIMITS,
+            workers=2,
+            on_result=lambda result: results.setdefault((result.assignment, result.student), result),
+        )
+    return results
+
+
+@pytest.mark.parametrize(("assignment_id", "variant"), CASES, ids=[f"{a}-{v.name}" for a, v in CASES])
+def test_example_is_up_to_date(assignment_id: str, variant: variants.Variant) -> None:
+    assignment = assignments.load(COURSE, assignment_id)
+    committed = json.loads((assignment.examples / f"{variant.name}.ipynb").read_text())
+    assert committed == json.loads(json.dumps(variants.build(assignment, variant))), (
+        f"run `autograder examples {assignment_id}` to rebuild {variant.name}.ipynb"
+    )
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("assignment_id", "variant"), CASES, ids=[f"{a}-{v.name}" for a, v in CASES])
+def test_example_grades_as_promised(graded: dict, assignment_id: str, variant: variants.Variant) -> None:
+    result = graded[(assignment_id, variant.name)]
+    assert not result.fault
+    assert result.sandbox == "bubblewrap + cgroups"
+    for question in result.questions:
+        if variant.expected_full(question.id):
+            assert question.score == question.points, feedback_markdown(result)
+        elif question.id in variant.loses:
+            assert question.score < question.points, f"{question.id} should lose points"
+            text = "\n".join([question.summary] + [c.message + " " + c.diagnosis for c in question.checks])
+            assert variant.diagnosis in text, f"{question.id}: expected {variant.diagnosis!r} in:\n{text}"
+    if variant.base == "template":
+        assert result.score == 0
+    if variant.notebook_problem:
+        assert any(variant.notebook_problem in problem for problem in result.notebook_problems)
+    elif variant.base == "reference" and not variant.loses:
+        assert result.notebook_problems == []  # a correct notebook runs cleanly

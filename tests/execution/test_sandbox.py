@@ -1,0 +1,148 @@
+"""The sandbox's promises, each checked from inside a real student kernel."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import threading
+
+import nbformat
+import pytest
+
+from autograder.execution.harness import Harness, Probe
+from autograder.execution.kernel import Execution, NotebookRunner
+from autograder.execution.sandbox import Limits, RunDirectory
+from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
+
+pytestmark = needs_bwrap
+
+
+def run_notebook(cells: list[str], calls: dict[str, str], limits: Limits = FAST_LIMITS) -> tuple[Execution, dict]:
+    """Run cells then one probe per call (question id -> expression); return the raw outputs."""
+    sources = ["import os", *cells]  # "os" stands in for the function every probe needs
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    run = RunDirectory()
+    try:
+        probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
+        harness = Harness(run, {qid: ("os", "") for qid in calls}, probes)
+        execution = asyncio.run(NotebookRunner(limits, run).run(notebook, harness.prepare))
+        return execution, {qid: harness.read(qid, "")[f"{qid}/0"] for qid in calls}
+    finally:
+        run.remove()
+
+
+def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("AUTOGRADER_CANARY", "grader-only")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    execution, outputs = run_notebook(
+        ["import os"],
+        {
+            "reference": f"os.path.exists({str(COURSE / 'reference')!r})",
+            "checks": f"os.path.exists({str(COURSE / 'assignments' / 'tensors' / 'checks.py')!r})",
+            "other": f"os.path.exists({str(outside)!r})",
+            "environment": "'AUTOGRADER_CANARY' in os.environ or 'JPY_PARENT_PID' in os.environ",
+            "uid": "os.getuid()",
+            "home": "os.environ['HOME'] == os.getcwd()",
+        },
+    )
+    assert execution.sandbox_mode == "bubblewrap + cgroups"
+    values = {qid: output.value for qid, output in outputs.items()}
+    assert values == {
+        "reference": False,
+        "checks": False,
+        "other": False,
+        "environment": False,
+        "uid": 65534,
+        "home": True,
+    }
+
+
+def test_no_network_even_to_loopback() -> None:
+    """The kernel's loopback is its own: the host's listeners receive nothing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    datagrams = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    datagrams.bind(("127.0.0.1", port))
+    datagrams.settimeout(0.5)
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(_accept(listener)))
+    thread.start()
+    _, outputs = run_notebook(
+        ["import socket"],
+        {
+            "tcp": f"socket.create_connection(('127.0.0.1', {port}), timeout=2)",
+            "udp": f"socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', {port}))",
+            "dns": "socket.getaddrinfo('pypi.org', 443)",
+        },
+    )
+    thread.join()
+    listener.close()
+    assert outputs["tcp"].status == "error" and outputs["tcp"].error["type"] == "ConnectionRefusedError"
+    assert outputs["dns"].status == "error"
+    assert accepted == [None]
+    with pytest.raises(TimeoutError):
+        datagrams.recv(10)
+    datagrams.close()
+
+
+def _accept(listener: socket.socket):
+    try:
+        return listener.accept()
+    except TimeoutError:
+        return None
+
+
+def test_writes_outside_scratch_vanish_and_no_process_survives() -> None:
+    marker = f"autograder-canary-{os.getpid()}"
+    _, outputs = run_notebook(
+        [
+            "import os, subprocess",
+            f"open('/tmp/{marker}', 'w').write('x')",
+            f"child = subprocess.Popen(['sleep', '{os.getpid() % 1000 + 1000}'])",
+        ],
+        {"child": "child.poll() is None"},
+    )
+    assert outputs["child"].value is True  # it was alive during the run
+    assert not os.path.exists(f"/tmp/{marker}")
+    leftovers = subprocess.run(["pgrep", "-f", f"sleep {os.getpid() % 1000 + 1000}"], capture_output=True)
+    assert leftovers.stdout == b""
+
+
+def test_memory_limit_stops_the_kernel_and_is_reported() -> None:
+    limits = Limits(memory_bytes=768 * 1024**2, cell_timeout=30, harness_timeout=30)
+    execution, outputs = run_notebook(["hog = bytearray(3 * 1024**3)"], {"q1": "1"}, limits)
+    assert execution.memory_limit_hit
+    assert outputs["q1"].status == "no output"
+
+
+def test_planted_symlink_in_outputs_is_not_followed(tmp_path) -> None:
+    run = RunDirectory()
+    try:
+        harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
+        (run.outputs / "q1.json").symlink_to("/etc/passwd")
+        (run.outputs / "q1.safetensors").write_bytes(b"")
+        output = harness.read("q1", "")["q1/0"]
+        assert output.status == "no output" and "could not be read" in output.problem
+    finally:
+        run.remove()
+
+
+@pytest.mark.parametrize("planted", ["fifo", "huge"])
+def test_non_regular_or_huge_outputs_are_refused(planted: str, monkeypatch) -> None:
+    from autograder.execution import harness as harness_module
+
+    run = RunDirectory()
+    try:
+        harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
+        if planted == "fifo":
+            os.mkfifo(run.outputs / "q1.json")
+        else:
+            monkeypatch.setattr(harness_module, "MAX_OUTPUT_BYTES", 10)
+            (run.outputs / "q1.json").write_text("[" + "0," * 100 + "0]")
+        assert harness.read("q1", "")["q1/0"].status == "no output"
+    finally:
+        run.remove()

@@ -1,0 +1,66 @@
+"""The TA's command: outputs in the promised formats, exit codes that mean something."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import COURSE, needs_bwrap
+
+EXAMPLES = COURSE / "assignments" / "tensors" / "examples"
+
+
+def autograder(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"AUTOGRADER_SECRET": "cli test", "PATH": "/usr/bin:/bin"},
+    )
+
+
+@needs_bwrap
+def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    done = autograder(
+        "grade",
+        "tensors",
+        str(EXAMPLES / "correct.ipynb"),
+        str(EXAMPLES / "q5_reshape_not_permute.ipynb"),
+        str(broken),
+        "--output",
+        str(tmp_path / "out"),
+        "--workers",
+        "1",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sandbox: bubblewrap + cgroups" in done.stderr
+    with open(tmp_path / "out" / "tensors" / "gradebook.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["student", "score", "max_score", "q1", "q2", "q3", "q4", "q5"]
+    scores = {row["student"]: row for row in rows}
+    assert scores["correct"]["score"] == "10" and scores["broken"]["score"] == "0"
+    assert float(scores["q5_reshape_not_permute"]["q5"]) < 2 and scores["q5_reshape_not_permute"]["q4"] == "2"
+
+    results = json.loads((tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "results.json").read_text())
+    assert results["score"] == float(scores["q5_reshape_not_permute"]["score"])
+    assert [test["name"].split()[0] for test in results["tests"]] == ["q1", "q2", "q3", "q4", "q5"]
+    assert {"score", "max_score", "status", "output", "visibility"} <= set(results["tests"][4])
+    feedback = (tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "feedback.md").read_text()
+    assert "reshape/view instead of permute" in feedback
+    assert "not a valid Jupyter notebook" in (tmp_path / "out" / "tensors" / "broken" / "feedback.md").read_text()
+
+
+def test_unknown_assignment_is_a_usage_error(tmp_path: Path) -> None:
+    done = autograder("grade", "no-such-assignment", str(EXAMPLES), cwd=tmp_path)
+    assert done.returncode == 2 and "no assignment 'no-such-assignment'" in done.stderr
+
+
+def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
+    done = autograder("grade", "tensors", str(tmp_path / "nothing.ipynb"), cwd=tmp_path)
+    assert done.returncode == 2 and "no such submission" in done.stderr
