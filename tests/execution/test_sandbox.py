@@ -14,8 +14,6 @@ from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.sandbox import Limits, RunDirectory
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
 
-pytestmark = needs_bwrap
-
 
 def run_notebook(cells: list[str], calls: dict[str, str], limits: Limits = FAST_LIMITS) -> tuple[Execution, dict]:
     """Run cells then one probe per call (question id -> expression); return the raw outputs."""
@@ -31,6 +29,7 @@ def run_notebook(cells: list[str], calls: dict[str, str], limits: Limits = FAST_
         run.remove()
 
 
+@needs_bwrap
 def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("AUTOGRADER_CANARY", "grader-only")
     outside = tmp_path / "outside.txt"
@@ -58,6 +57,7 @@ def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> N
     }
 
 
+@needs_bwrap
 def test_no_network_even_to_loopback() -> None:
     """The kernel's loopback is its own: the host's listeners receive nothing."""
     listener = socket.socket()
@@ -96,6 +96,7 @@ def _accept(listener: socket.socket):
         return None
 
 
+@needs_bwrap
 def test_writes_outside_scratch_vanish_and_no_process_survives() -> None:
     marker = f"autograder-canary-{os.getpid()}"
     _, outputs = run_notebook(
@@ -112,6 +113,7 @@ def test_writes_outside_scratch_vanish_and_no_process_survives() -> None:
     assert leftovers.stdout == b""
 
 
+@needs_bwrap
 def test_memory_limit_stops_the_kernel_and_is_reported() -> None:
     limits = Limits(memory_bytes=768 * 1024**2, cell_timeout=30, harness_timeout=30)
     execution, outputs = run_notebook(["hog = bytearray(3 * 1024**3)"], {"q1": "1"}, limits)
@@ -146,3 +148,14 @@ def test_non_regular_or_huge_outputs_are_refused(planted: str, monkeypatch) -> N
         assert harness.read("q1", "")["q1/0"].status == "no output"
     finally:
         run.remove()
+
+
+def test_without_bwrap_the_run_is_degraded_loudly_but_still_scrubbed(monkeypatch) -> None:
+    from autograder.execution import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "bwrap not installed (test)")
+    monkeypatch.setenv("AUTOGRADER_CANARY", "grader-only")
+    execution, outputs = run_notebook([], {"environment": "'AUTOGRADER_CANARY' in os.environ", "cwd": "os.getcwd()"})
+    assert execution.sandbox_mode.startswith("degraded (bwrap not installed (test)")
+    assert outputs["environment"].value is False
+    assert outputs["cwd"].value.endswith("/scratch")
