@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,5 +116,7 @@ def _module(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered so that inspect.getsource finds classes (e.g. a reference autograd.Function).
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module

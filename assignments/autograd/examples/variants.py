@@ -1,0 +1,121 @@
+"""Bundled example submissions of ``autograd`` and what grading each must give.
+
+Regenerate the notebooks with ``autograder examples autograd`` after editing this file or
+the student notebook. Each wrong variant must lose points on the question it breaks,
+keep them on the others, and get the named diagnosis.
+"""
+
+from autograder.authoring.variants import Variant
+
+VARIANTS = [
+    Variant("correct", "every function as the reference solves it"),
+    Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4"),
+            diagnosis="NotImplementedError"),
+    Variant(
+        "q1_sign_error", "abs_loss_grad with the residual's sign flipped",
+        solutions={"abs_loss_grad": """
+def abs_loss_grad(w, x, y):
+    return torch.sign(y - w * x) * x
+"""},
+        loses=("q1",), diagnosis="sign error",
+    ),
+    Variant(
+        "q2_sum_not_mean", "linear_mse_grads for the summed squared error",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    R = X @ W.T + b - Y
+    return 2 * R.T @ X, 2 * R.sum(dim=0)
+"""},
+        loses=("q2",), diagnosis="sum instead of mean",
+    ),
+    Variant(
+        "q2_transposed_dW", "linear_mse_grads returning X^T G, shape (D, M)",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    G = 2 * (X @ W.T + b - Y) / Y.numel()
+    return X.T @ G, G.sum(dim=0)
+"""},
+        loses=("q2",), diagnosis="dW is transposed",
+    ),
+    Variant(
+        "q2_db_wrong_axis", "linear_mse_grads summing db over the outputs instead of the rows",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    G = 2 * (X @ W.T + b - Y) / Y.numel()
+    return G.T @ X, G.sum(dim=1)
+"""},
+        loses=("q2",), diagnosis="db is summed over the wrong axis",
+    ),
+    Variant(
+        "q2_accumulated_twice", "linear_mse_grads via autograd, calling backward twice",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    W, b = W.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    loss = ((X @ W.T + b - Y) ** 2).mean()
+    loss.backward(retain_graph=True)
+    loss.backward()  # ran the cell twice: the gradients add up
+    return W.grad, b.grad
+"""},
+        loses=("q2",), diagnosis="accumulated twice",
+    ),
+    Variant(
+        "q3_forward_difference", "numerical_gradient with the forward difference",
+        solutions={"numerical_gradient": """
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        step = torch.zeros_like(x)
+        step.view(-1)[i] = eps
+        grad.view(-1)[i] = (f(x + step) - f(x)) / eps
+    return grad
+"""},
+        loses=("q3",), diagnosis="forward difference",
+    ),
+    Variant(
+        "q3_modifies_x", "numerical_gradient perturbing x in place without restoring it",
+        solutions={"numerical_gradient": """
+def numerical_gradient(f, x, eps=1e-6):
+    grad = torch.zeros_like(x)
+    flat = x.view(-1)
+    for i in range(x.numel()):
+        flat[i] += eps
+        plus = f(x)
+        flat[i] -= 2 * eps
+        grad.view(-1)[i] = (plus - f(x)) / (2 * eps)
+    return grad
+"""},
+        loses=("q3",), diagnosis="modified in place and not restored",
+    ),
+    Variant(
+        "q4_ignores_grad_output", "Cubic whose backward returns the local derivative only",
+        solutions={"Cubic": """
+class Cubic(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.where(x >= 0, x ** 3, torch.zeros_like(x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return torch.where(x >= 0, 3 * x ** 2, torch.zeros_like(x))
+"""},
+        loses=("q4",), diagnosis="ignores grad_output",
+    ),
+    Variant(
+        "q4_wrong_branch", "Cubic whose backward forgets that the derivative is 0 for x < 0",
+        solutions={"Cubic": """
+class Cubic(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.where(x >= 0, x ** 3, torch.zeros_like(x))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * 3 * x ** 2
+"""},
+        loses=("q4",), diagnosis="wrong branch at x < 0",
+    ),
+]
