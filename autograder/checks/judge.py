@@ -46,7 +46,7 @@ def judge(
     if output.status == "no output":
         return Verdict(False, output.problem, kind="no output")
     if output.status == "error":
-        if output.error.get("type") == "NotImplementedError":
+        if output.error.get("type") == "NotImplementedError" and _raised_by_student(output.error):
             return Verdict(
                 False,
                 f"`{function}` still raises NotImplementedError: replace that line with your implementation",
@@ -81,6 +81,12 @@ def _matches(mistake: Mistake, inputs: dict[str, Any], actual: Any, check: Quest
         log.debug("mistake %r not computable: %s", mistake.explanation, error)
         return False
     return compare(actual, wrong, check.rule, device) is None
+
+
+def _raised_by_student(error: dict[str, str]) -> bool:
+    """True when the last frame is the student's own code, not a library they called."""
+    frames = [line for line in error.get("traceback", "").splitlines() if line.strip().startswith("File ")]
+    return not frames or "site-packages" not in frames[-1]
 
 
 def _last_frame(traceback: str) -> str:

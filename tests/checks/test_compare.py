@@ -75,3 +75,23 @@ def test_uint8_off_by_one_rule() -> None:
     expected = np.array([10, 20], dtype=np.uint8)
     assert compare(received(np.array([11, 19], dtype=np.uint8)), expected, rule) is None
     assert compare(received(np.array([12, 20], dtype=np.uint8)), expected, rule) is not None
+
+
+def test_not_implemented_from_a_library_is_not_called_a_stub() -> None:
+    from autograder.checks.judge import judge
+    from autograder.checks.spec import Case, QuestionCheck
+    from autograder.execution.harness import ProbeOutput
+
+    check = QuestionCheck(call="f(x)", cases=(Case("c", lambda rng: {}),))
+    library = {
+        "type": "NotImplementedError",
+        "message": "reflect padding of 2-D input",
+        "traceback": 'File "/env/site-packages/torch/nn/functional.py", line 1\n    raise',
+    }
+    stub = {
+        "type": "NotImplementedError",
+        "message": "",
+        "traceback": 'File "/tmp/ipykernel_1/1.py", line 3\n    raise',
+    }
+    assert "still raises" not in judge(check, "f", {}, None, ProbeOutput("error", error=library)).message
+    assert "still raises" in judge(check, "f", {}, None, ProbeOutput("error", error=stub)).message
