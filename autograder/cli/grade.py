@@ -1,15 +1,9 @@
-"""Command line: ``autograder grade ASSIGNMENT SUBMISSION... [--output DIR] [--workers N]``.
-
-Exit status 0 when every submission was processed (whatever the students scored), 1
-when the grader itself failed on any submission, 2 for usage errors.
-"""
+"""``autograder grade ASSIGNMENT SUBMISSION... [--output DIR] [--workers N]``."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -17,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.authoring import assignment as assignments
-from autograder.authoring import variants
 from autograder.execution.sandbox import Limits
 from autograder.grading import batch, reports
 from autograder.grading.results import SubmissionResult
@@ -26,24 +19,7 @@ from autograder.grading.seeds import course_secret
 console = Console(stderr=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        return args.command(args)
-    except (assignments.AssignmentError, FileNotFoundError, ValueError) as error:
-        console.print(f"[bold red]error:[/] {error}")
-        return 2
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.splitlines()[0])
-    parser.add_argument("--course", help="course directory (default: $AUTOGRADER_COURSE or this repository)")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+def register(commands: argparse._SubParsersAction) -> None:
     grade = commands.add_parser("grade", help="grade submissions of one assignment")
     grade.add_argument("assignment")
     grade.add_argument(
@@ -62,21 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
     grade.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
-    grade.set_defaults(command=_grade)
-    examples = commands.add_parser("examples", help="rebuild an assignment's bundled example submissions")
-    examples.add_argument("assignment")
-    examples.set_defaults(command=_examples)
-    return parser
+    grade.set_defaults(command=run)
 
 
-def _examples(args: argparse.Namespace) -> int:
-    assignment = assignments.load(assignments.course_root(args.course), args.assignment)
-    for path in variants.write_examples(assignment):
-        console.print(f"wrote {path}")
-    return 0
-
-
-def _grade(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     course = assignments.course_root(args.course)
     assignment = assignments.load(course, args.assignment)
     submissions = batch.collect(args.submissions)
@@ -138,7 +103,3 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     faults = [result for result in results if result.fault]
     for result in faults:
         console.print(f"[bold red]grader fault[/] on {result.student}: {result.fault}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
