@@ -38,6 +38,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
     grade.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
+    grade.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run student code without bubblewrap (only for code you trust, e.g. your own)",
+    )
     grade.set_defaults(command=run)
 
 
@@ -51,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         memory_bytes=int(args.memory * 1024**3),
         threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)),
+        sandbox=args.sandbox,
     )
     output = args.output / assignment.id
     results: list[SubmissionResult] = []

@@ -60,6 +60,7 @@ class Limits:
     harness_timeout: float = 120.0
     tmpfs_bytes: int = 512 * 1024**2
     threads: int = 1
+    sandbox: bool = True  # False only by explicit choice (--no-sandbox), e.g. a student's own check
 
 
 @functools.cache
