@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.compare import Rule
-from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng
+from autograder.checks.spec import Case, Mistake, Observation, Picture, QuestionCheck, Rng
 
 DOUBLE = torch.float64
 
@@ -293,8 +293,24 @@ def _deblur_inputs(rng: Rng) -> dict:
     return {"f": f, "kernel": kernel, "lam": rng.choice([0.002, 0.005, 0.02, 0.05, 0.1])}
 
 
+def _reconstruction(observation: Observation, yours, reference, curves=None) -> Picture:
+    """The student's reconstruction beside the reference's, the clean image and the data.
+
+    Pictures are drawn for public cases only, whose clean image is the phantom (q3, q4) or
+    given as an input (q5).
+    """
+    f = observation.inputs["f"]
+    clean = observation.inputs.get("clean", phantom(*f.shape))
+    return Picture(
+        images={"clean image": clean, "data f": f, "reference": reference, "yours": yours},
+        curves=curves or {},
+        curve_label="objective",
+    )
+
+
 q3 = QuestionCheck(
     call="tikhonov_deblur(f, kernel, lam)",
+    picture=lambda o: _reconstruction(o, o.actual, o.expected),
     cases=(
         Case(
             "the notebook's blurred phantom, lam = 0.01",
@@ -391,6 +407,9 @@ def _monotone_or_divergent(observation: Observation) -> str | None:
 q4 = QuestionCheck(
     call="gradient_descent_deblur(f, kernel, lam, step, iters)",
     properties=(_monotone_or_divergent,),
+    picture=lambda o: _reconstruction(
+        o, o.actual[0], o.expected[0], curves={"yours": o.actual[1], "reference": o.expected[1]}
+    ),
     cases=(
         Case(
             "the notebook's blurred phantom, lam = 0.01, step = 0.45, 20 iterations",
@@ -508,6 +527,7 @@ q5 = QuestionCheck(
     # would wrongly demand the reference's optimizer and step sizes.
     rule=Rule(rtol=0.0, atol=math.inf, scale_atol=False),
     properties=(_tv_outcome,),
+    picture=lambda o: _reconstruction(o, o.actual, o.expected),
     cases=(
         Case("the notebook's noisy phantom, lam = 0.08", lambda rng: _tv_inputs(None)),
         Case("random noisy image", _tv_inputs, hidden=True),

@@ -18,11 +18,12 @@ import importlib.util
 import os
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 from autograder.checks.spec import QuestionCheck
+from autograder.grading.late import LatePolicy, LatePolicyError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +50,12 @@ class Assignment:
     notebook: Path
     questions: tuple[Question, ...]
     reference: ModuleType
+    late: LatePolicy = field(default_factory=LatePolicy)
+    canvas_column: str = ""  # the gradebook column to import into, e.g. "Tensors (123456)"
+
+    @property
+    def lms_column(self) -> str:
+        return self.canvas_column or f"{self.title} ({self.id})"
 
     @property
     def max_score(self) -> float:
@@ -90,8 +97,20 @@ def load(root: Path, assignment_id: str) -> Assignment:
     notebook = folder / metadata["notebook"]
     if not notebook.is_file():
         raise AssignmentError(f"notebook {notebook} is missing")
+    try:
+        late = LatePolicy.from_table(metadata.get("late", {}))
+    except LatePolicyError as error:
+        raise AssignmentError(f"{metadata_path}: {error}") from None
     return Assignment(
-        assignment_id, metadata["title"], str(metadata["version"]), folder, notebook, questions, reference
+        assignment_id,
+        metadata["title"],
+        str(metadata["version"]),
+        folder,
+        notebook,
+        questions,
+        reference,
+        late,
+        metadata.get("lms", {}).get("canvas_column", ""),
     )
 
 

@@ -75,6 +75,21 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """What to show the student for an image question: images side by side, and curves.
+
+    Drawn by the grader from trusted data (public inputs, the reference's answer and the
+    student's decoded output) for the question's first public case only, so no hidden
+    input is ever pictured.
+    """
+
+    images: dict[str, torch.Tensor]
+    curves: dict[str, Sequence[float]] = field(default_factory=dict)
+    curve_label: str = ""  # the y axis of the curves, e.g. "objective"
+    value_range: tuple[float, float] = (0.0, 1.0)  # the grey scale of every image
+
+
+@dataclass(frozen=True)
 class QuestionCheck:
     """All checks of one question.
 
@@ -84,7 +99,9 @@ class QuestionCheck:
     a backward pass, or turning a returned model into its parameters); it is exec'd on
     both sides over a copy of that namespace. ``properties`` are extra checks run when
     the value matches the reference (e.g. "the input was left unchanged"); each returns
-    None when satisfied or a sentence saying what is wrong.
+    None when satisfied or a sentence saying what is wrong. ``picture``, for image
+    questions, turns the first public case's observation into a ``Picture`` for the
+    feedback.
     """
 
     call: str
@@ -94,6 +111,7 @@ class QuestionCheck:
     properties: tuple[Callable[[Observation], str | None], ...] = field(default=())
     keep_inputs: bool = False
     driver: str = ""
+    picture: Callable[[Observation], Picture] | None = None
 
     def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
         """The call's value in a namespace (the grader uses this with the reference)."""

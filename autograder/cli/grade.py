@@ -1,22 +1,32 @@
-"""``autograder grade ASSIGNMENT SUBMISSION... [--output DIR] [--workers N]``."""
+"""``autograder grade ASSIGNMENT SUBMISSION...``: grade a batch, record it, export it.
+
+Outputs under ``OUTPUT/ASSIGNMENT/``: ``gradebook.sqlite`` (unless ``--database``),
+``gradebook.csv``, ``canvas.csv``, ``summary.html`` and per student ``results.json``
+(Gradescope) and ``feedback.html``. Unchanged submissions are not graded again.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from autograder.authoring import assignment as assignments
 from autograder.execution.sandbox import Limits
-from autograder.grading import batch, reports
+from autograder.grading import intake
+from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.results import SubmissionResult
 from autograder.grading.seeds import course_secret
+from autograder.grading.session import Session
 
 console = Console(stderr=True)
+log = logging.getLogger("autograder.grade")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,17 +37,28 @@ def register(commands: argparse._SubParsersAction) -> None:
         nargs="+",
         type=Path,
         metavar="SUBMISSION",
-        help=".ipynb files or directories of them; the student id is the file stem",
+        help=".ipynb files, zips or directories of them (LMS bulk downloads included)",
     )
     grade.add_argument("--output", type=Path, default=Path("grades"), help="output directory (default: grades/)")
+    grade.add_argument(
+        "--database", help="SQLAlchemy URL of the gradebook (default: OUTPUT/ASSIGNMENT/gradebook.sqlite)"
+    )
     grade.add_argument(
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
         help="submissions graded in parallel (default: number of cores)",
     )
+    grade.add_argument("--scheduler", help="a running Dask cluster: tcp://HOST:PORT or a scheduler file (.json)")
+    grade.add_argument("--force", action="store_true", help="grade again even what the gradebook already holds")
+    grade.add_argument(
+        "--student", action="append", default=[], metavar="ID", help="grade (again) only this student; repeatable"
+    )
     grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
     grade.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
+    grade.add_argument(
+        "--max-size", type=float, default=intake.MAX_NOTEBOOK_BYTES / 1024**2, help="MB per notebook file"
+    )
     grade.add_argument(
         "--no-sandbox",
         dest="sandbox",
@@ -50,46 +71,92 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     course = assignments.course_root(args.course)
     assignment = assignments.load(course, args.assignment)
-    submissions = batch.collect(args.submissions)
+    submissions = intake.collect(args.submissions, max_bytes=int(args.max_size * 1024**2))
+    if args.student:
+        unknown = set(args.student) - {submission.student for submission in submissions}
+        if unknown:
+            raise ValueError(f"no submission from student(s) {', '.join(sorted(unknown))}")
+        submissions = [submission for submission in submissions if submission.student in args.student]
     if not submissions:
-        raise ValueError("no .ipynb files among the submissions given")
+        raise ValueError("no submissions found (looked for .ipynb and .zip files)")
+    workers = max(1, min(args.workers, len(submissions)))
     limits = Limits(
         cell_timeout=args.cell_timeout,
         memory_bytes=int(args.memory * 1024**3),
-        threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)),
+        threads=max(1, (os.cpu_count() or 1) // workers),
         sandbox=args.sandbox,
     )
     output = args.output / assignment.id
-    results: list[SubmissionResult] = []
-    workers = max(1, min(args.workers, len(submissions)))
-    console.print(
-        f"grading {len(submissions)} submission(s) of [bold]{assignment.id}[/] with {workers} worker(s) -> {output}"
-    )
-
-    def record(result: SubmissionResult) -> None:
-        results.append(result)
-        reports.write_submission(result, output / result.student)
-        reports.write_gradebook(assignment, results, output / "gradebook.csv")
-        progress.advance(task)
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("grading", total=len(submissions))
-        batch.grade_all(course, assignment.id, submissions, course_secret(course), limits, workers, record)
-    _print_summary(assignment, results)
+    output.mkdir(parents=True, exist_ok=True)
+    gradebook = Gradebook(args.database or sqlite_url(output / "gradebook.sqlite"))
+    where = args.scheduler or f"{workers} local worker(s)"
+    console.print(f"grading {len(submissions)} submission(s) of [bold]{assignment.id}[/] on {where} -> {output}")
+    reporter = _Reporter(len(submissions))
+    session = Session(course, assignment, gradebook, output, course_secret(course), limits, reporter.advance)
+    try:
+        with reporter:
+            results = session.grade(
+                submissions, workers, force=args.force or bool(args.student), scheduler=args.scheduler
+            )
+    finally:
+        session.export()
+        gradebook.close()
+    _print_summary(assignment, results, output)
     return 1 if any(result.fault for result in results) else 0
 
 
-def _print_summary(assignment: assignments.Assignment, results: list[SubmissionResult]) -> None:
-    modes = sorted({result.sandbox for result in results if result.sandbox})
+class _Reporter:
+    """A rich progress bar on a terminal; plain log lines (done/total, failures, ETA) otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.faults, self.cached = total, 0, 0, 0
+        self.started = time.monotonic()
+        self.progress = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            )
+            if console.is_terminal
+            else None
+        )
+
+    def __enter__(self) -> _Reporter:
+        if self.progress is not None:
+            self.progress.start()
+            self.task = self.progress.add_task("grading", total=self.total, status="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def advance(self, result: SubmissionResult) -> None:
+        self.done += 1
+        self.faults += bool(result.fault)
+        self.cached += result.cached
+        status = f"{self.faults} fault(s), {self.cached} cached"
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, status=status)
+            return
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / self.done * (self.total - self.done)
+        console.print(
+            f"[{self.done}/{self.total}] {result.student}: {result.final_score:g}/{result.max_score:g}"
+            f"{' (cached)' if result.cached else ''}{' FAULT' if result.fault else ''}; {status}; eta {eta:.0f} s",
+            highlight=False,
+        )
+
+
+def _print_summary(assignment: assignments.Assignment, results: list[SubmissionResult], output: Path) -> None:
+    modes = sorted({result.sandbox for result in results if result.sandbox and not result.cached})
     for mode in modes:
-        style = "bold red" if mode.startswith("degraded") else "green"
+        style = "green" if mode.startswith("bubblewrap") else "bold red"
         console.print(f"[{style}]sandbox: {mode}[/]")
     table = Table(title=f"{assignment.id}: {assignment.title}")
     table.add_column("student")
@@ -99,14 +166,18 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     table.add_column("first problem")
     for result in sorted(results, key=lambda r: r.student):
         earned = {q.id: q.score for q in result.questions}
-        problem = result.fault or next((f"{q.id}: {q.summary}" for q in result.questions if q.score < q.points), "")
         table.add_row(
-            result.student,
-            f"{result.score:g}/{result.max_score:g}",
+            result.student + (" (cached)" if result.cached else ""),
+            f"{result.final_score:g}/{result.max_score:g}",
             *(f"{earned.get(q.id, 0):g}" for q in assignment.questions),
-            problem[:90],
+            result.first_problem[:90],
         )
     Console().print(table)
-    faults = [result for result in results if result.fault]
-    for result in faults:
-        console.print(f"[bold red]grader fault[/] on {result.student}: {result.fault}")
+    cached = sum(result.cached for result in results)
+    console.print(
+        f"{len(results)} graded ({cached} reused unchanged from the gradebook); "
+        f"summary: {output / 'summary.html'}, Canvas import: {output / 'canvas.csv'}"
+    )
+    for result in results:
+        if result.fault:
+            console.print(f"[bold red]grader fault[/] on {result.student}: {result.fault}")

@@ -1,51 +1,41 @@
-"""Grade many submissions, in parallel on a Dask cluster, writing each result as it lands.
+"""Grade many submissions in parallel on a Dask cluster, handing each result back as it lands.
 
-With one worker everything runs in this process. With more, a local Dask cluster (one
-process per worker, one task at a time each) grades submissions concurrently; the same
-code can later be pointed at a real cluster. Results are written to disk the moment
-they arrive, so a crash loses only submissions still in flight.
+With one worker everything runs in this process. With more, an in-process Dask
+``LocalCluster`` (one process per worker, one task at a time each) grades submissions
+concurrently; ``scheduler`` points the same code at a running cluster instead. Every
+task is tagged with the resource it needs (``CPU=1``), so a cluster's workers can be
+told what they offer.
+
+A worker process that dies mid-task (killed, out of memory, a crash in native code) is
+replaced by the cluster and its submission is retried once on another worker; a second
+death is reported as a grader fault for that submission only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dask
 
 from autograder.authoring import assignment as assignments
 from autograder.execution.sandbox import Limits
 from autograder.grading import pipeline
+from autograder.grading.intake import Submission
 from autograder.grading.results import SubmissionResult
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Submission:
-    student: str
-    path: Path
-
-
-def collect(paths: list[Path]) -> list[Submission]:
-    """Notebooks named on the command line or found under directories (student = file stem)."""
-    found: dict[str, Submission] = {}
-    for path in paths:
-        if path.is_dir():
-            notebooks = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        elif path.exists():
-            notebooks = [path]
-        else:
-            raise FileNotFoundError(f"no such submission: {path}")
-        for notebook in notebooks:
-            if notebook.stem in found:
-                raise ValueError(
-                    f"two submissions for student {notebook.stem!r}: {found[notebook.stem].path} and {notebook}"
-                )
-            found[notebook.stem] = Submission(notebook.stem, notebook)
-    return list(found.values())
+TASK_RESOURCES = {"CPU": 1}
+ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
 
 
 @functools.cache
@@ -59,9 +49,11 @@ def grade_one(
     """Grade one submission; a grader fault becomes a result that says so, never a crash."""
     assignment = _assignment(course, assignment_id)
     try:
-        return pipeline.grade(assignment, submission.path, submission.student, secret, limits)
+        if submission.problem:
+            return pipeline.rejected(assignment, submission.student, submission.problem)
+        return pipeline.grade(assignment, submission.content, submission.student, secret, limits)
     except Exception as error:
-        log.error("grader fault on %s:\n%s", submission.path, traceback.format_exc())
+        log.error("grader fault on %s:\n%s", submission.source, traceback.format_exc())
         return SubmissionResult(
             submission.student, assignment_id, assignment.max_score, fault=f"{type(error).__name__}: {error}"
         )
@@ -74,29 +66,18 @@ def grade_all(
     secret: bytes,
     limits: Limits,
     workers: int,
-    on_result: Callable[[SubmissionResult], None],
+    on_result: Callable[[Submission, SubmissionResult], None],
+    scheduler: str | None = None,
 ) -> None:
-    for result in _results(course, assignment_id, submissions, secret, limits, workers):
-        on_result(result)
-
-
-def _results(
-    course: Path, assignment_id: str, submissions: list[Submission], secret: bytes, limits: Limits, workers: int
-) -> Iterator[SubmissionResult]:
-    if workers <= 1 or len(submissions) <= 1:
+    """Grade every submission, calling ``on_result`` in this process as each one finishes."""
+    if scheduler is None and (workers <= 1 or len(submissions) <= 1):
         for submission in submissions:
-            yield grade_one(course, assignment_id, submission, secret, limits)
+            on_result(submission, grade_one(course, assignment_id, submission, secret, limits))
         return
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines drown the progress bar
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        futures = [
+    with _client(workers, scheduler) as client:
+        futures = {
             client.submit(
                 grade_one,
                 course,
@@ -104,10 +85,51 @@ def _results(
                 submission,
                 secret,
                 limits,
-                key=f"grade-{assignment_id}-{submission.student}",
+                key=f"grade-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
                 pure=False,
-            )
+                resources=TASK_RESOURCES,
+            ): submission
             for submission in submissions
-        ]
+        }
         for future in as_completed(futures):
-            yield future.result()
+            submission = futures.pop(future)
+            on_result(submission, _outcome(future, submission, assignment_id, course))
+
+
+def _outcome(future: Future, submission: Submission, assignment_id: str, course: Path) -> SubmissionResult:
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker:
+        fault = f"the grading worker died {ALLOWED_WORKER_DEATHS + 1} times while grading this submission"
+    except Exception as error:  # e.g. the result could not travel back from the worker
+        fault = f"{type(error).__name__}: {error}"
+    log.error("grader fault on %s: %s", submission.source, fault)
+    assignment = _assignment(course, assignment_id)
+    return SubmissionResult(submission.student, assignment_id, assignment.max_score, fault=fault)
+
+
+@contextlib.contextmanager
+def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines drown the progress bar
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}):
+        if scheduler is not None:
+            target = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}
+            with Client(**target) as client:
+                yield client
+            return
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                resources=TASK_RESOURCES,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client

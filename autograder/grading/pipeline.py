@@ -20,11 +20,12 @@ import nbformat
 
 from autograder.authoring.assignment import Assignment, Question
 from autograder.checks.judge import judge
-from autograder.checks.spec import Rng
-from autograder.execution.harness import Harness, Probe
+from autograder.checks.spec import Observation, Rng
+from autograder.execution.harness import Harness, Probe, ProbeOutput
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.probe_runner import apply_numeric_settings
 from autograder.execution.sandbox import Limits, RunDirectory
+from autograder.grading import figures
 from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
 
@@ -40,12 +41,17 @@ class PlannedProbe:
     expected: Any
 
 
-def plan(assignment: Assignment, student: str, secret: bytes) -> list[PlannedProbe]:
-    """Every probe of the submission with its inputs and the reference's answer."""
+def plan(assignment: Assignment, student: str, secret: bytes, public_only: bool = False) -> list[PlannedProbe]:
+    """Every probe of the submission with its inputs and the reference's answer.
+
+    ``public_only``: only the public cases (a self-check; no hidden input is drawn).
+    """
     apply_numeric_settings()
     planned = []
     for question in assignment.questions:
         for index, case in enumerate(question.check.cases):
+            if public_only and case.hidden:
+                continue
             key, owner = (secret, student) if case.hidden else (PUBLIC_KEY, "")
             seed = case_seed(key, assignment.id, owner, f"{question.id}/{index}")
             inputs = case.inputs(Rng(seed))
@@ -61,14 +67,30 @@ def plan(assignment: Assignment, student: str, secret: bytes) -> list[PlannedPro
     return planned
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """The submission as a v4 notebook; raises ``SubmissionError`` with a reason otherwise."""
+def read_notebook(source: Path | bytes, assignment: Assignment | None = None) -> nbformat.NotebookNode:
+    """The submission as a v4 notebook; raises ``SubmissionError`` with a reason otherwise.
+
+    Older notebook formats are converted (nbformat knows how); a notebook whose metadata
+    names another assignment is refused, whatever its file is called.
+    """
+    label = source.name if isinstance(source, Path) else "the file"
     try:
-        notebook = nbformat.read(path, as_version=4)
+        text = source.read_bytes() if isinstance(source, Path) else source
+        notebook = nbformat.reads(text.decode("utf-8"), as_version=4)
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises JSON, validation and version errors
-        raise SubmissionError(f"{path.name} is not a valid Jupyter notebook: {error}") from None
+        raise SubmissionError(f"{label} is not a valid Jupyter notebook: {_first_line(error)}") from None
+    if not any(cell.get("source", "").strip() for cell in notebook.cells if cell.cell_type == "code"):
+        raise SubmissionError(f"{label} is an empty notebook: it has no code")
+    claimed = notebook.metadata.get("autograder", {}).get("assignment")
+    if assignment is not None and claimed not in (None, assignment.id):
+        raise SubmissionError(f"{label} is a notebook of assignment {claimed!r}, not {assignment.id!r}")
     return notebook
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
 
 
 class SubmissionError(ValueError):
@@ -76,17 +98,21 @@ class SubmissionError(ValueError):
 
 
 def grade(
-    assignment: Assignment, notebook_path: Path, student: str, secret: bytes, limits: Limits = DEFAULT_LIMITS
+    assignment: Assignment,
+    source: Path | bytes,
+    student: str,
+    secret: bytes,
+    limits: Limits = DEFAULT_LIMITS,
+    public_only: bool = False,
 ) -> SubmissionResult:
+    """Grade a notebook (a path, or its bytes as received) for one student."""
     started = time.monotonic()
-    result = SubmissionResult(student, assignment.id, assignment.max_score)
     try:
-        notebook = read_notebook(notebook_path)
+        notebook = read_notebook(source, assignment)
     except SubmissionError as error:
-        result.notebook_problems.append(str(error))
-        result.questions = [_unanswered(question, str(error)) for question in assignment.questions]
-        return result
-    probes = plan(assignment, student, secret)
+        return rejected(assignment, student, str(error))
+    result = SubmissionResult(student, assignment.id, assignment.max_score)
+    probes = plan(assignment, student, secret, public_only)
     run = RunDirectory()
     try:
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
@@ -105,6 +131,13 @@ def grade(
     return result
 
 
+def rejected(assignment: Assignment, student: str, reason: str) -> SubmissionResult:
+    """The result of a submission that cannot be run at all: 0 points, with the reason."""
+    result = SubmissionResult(student, assignment.id, assignment.max_score, notebook_problems=[reason])
+    result.questions = [_unanswered(question, reason) for question in assignment.questions]
+    return result
+
+
 def _judge_question(
     question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution
 ) -> QuestionResult:
@@ -112,23 +145,44 @@ def _judge_question(
     checks = []
     for planned in probes:
         case = question.check.cases[planned.case_index]
+        output = outputs[planned.probe.id]
         verdict = judge(
             question.check,
             question.function,
             planned.probe.inputs,
             planned.expected,
-            outputs[planned.probe.id],
+            output,
             planned.probe.device,
         )
+        drawn = not case.hidden and not any(check.figure for check in checks)
         checks.append(
             CheckResult(
-                case.name, case.hidden, case.weight, verdict.passed, verdict.message, verdict.diagnosis, verdict.kind
+                case.name,
+                case.hidden,
+                case.weight,
+                verdict.passed,
+                verdict.message,
+                verdict.diagnosis,
+                verdict.kind,
+                _figure(question, planned, output) if drawn else "",
             )
         )
     total = sum(check.weight for check in checks)
     earned = sum(check.weight for check in checks if check.passed)
     score = round(question.points * earned / total, 4) if total else 0.0
     return QuestionResult(question.id, question.function, question.points, score, checks)
+
+
+def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> str:
+    """The question's picture of a public case, or "" (no picture, or nothing to draw)."""
+    if question.check.picture is None or output.status != "ok":
+        return ""
+    observation = Observation(planned.probe.inputs, planned.expected, output.value, output.inputs_after)
+    try:
+        return figures.draw(question.check.picture(observation))
+    except Exception as error:  # e.g. the student's answer is not an image: the checks say why
+        log.debug("no picture for %s: %s", planned.probe.id, error)
+        return ""
 
 
 def _why_no_output(question_id: str, execution: Execution) -> str:

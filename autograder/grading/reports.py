@@ -1,56 +1,79 @@
-"""Write grading results where people read them: gradebook CSV, Gradescope JSON, feedback.
+"""Write grading results where people read them: CSVs for the LMS, Gradescope JSON, HTML.
 
-The feedback renders every check the same way: public checks show their example's
-name, hidden checks say only that they were hidden, their diagnosis and numbers. No
-hidden input or reference code appears in anything written here.
+Every check is put into words in one place (``describe``), which the Gradescope output,
+the HTML feedback and the terminal all use. Public checks show their example's name;
+hidden checks say only "hidden check failed" and the diagnosis. No hidden input or
+reference code appears in anything written here.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
+import statistics
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from autograder.authoring.assignment import Assignment
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.grading import figures
+from autograder.grading.results import CheckResult, SubmissionResult
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
+@dataclass(frozen=True)
+class CheckLine:
+    label: str
+    text: str
+    diagnosis: str
+
+
+def describe(check: CheckResult) -> CheckLine:
+    """A check in words: what was checked, what went wrong, and the named mistake if known."""
+    if check.hidden:
+        label = "hidden check" if check.passed else "hidden check failed"
+        text = "" if check.passed or check.diagnosis else check.message
+    else:
+        label = f"example: {check.case}"
+        text = "" if check.passed else check.message
+    return CheckLine(label, text, "" if check.passed else check.diagnosis)
+
+
+def check_line(check: CheckResult) -> str:
+    line = describe(check)
+    text = f"{'PASS' if check.passed else 'FAIL'} {line.label}"
+    text += f": {line.text}" if line.text else ""
+    return text + (f" -> {line.diagnosis}" if line.diagnosis else "")
+
+
+def student_folder(student: str) -> str:
+    """A student's output folder name: their id, made safe as one path component."""
+    safe = "".join(character if character.isalnum() or character in "-_.@" else "_" for character in student)
+    return safe.strip(".") or "_"
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file, fsync and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would hide feedback from a web server or a TA group
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temporary, path)
 
 
-def write_submission(result: SubmissionResult, directory: Path) -> None:
-    """``results.json`` (Gradescope format) and ``feedback.md`` for one student."""
+def write_submission(assignment: Assignment, result: SubmissionResult, directory: Path) -> None:
+    """``results.json`` (Gradescope format) and ``feedback.html`` for one student."""
     write_atomically(directory / "results.json", json.dumps(gradescope(result), indent=2))
-    write_atomically(directory / "feedback.md", feedback_markdown(result))
-
-
-def write_gradebook(assignment: Assignment, results: Iterable[SubmissionResult], path: Path) -> None:
-    """``student,score,max_score,q1,q2,...``: one row per submission, points earned."""
-    question_ids = [question.id for question in assignment.questions]
-    rows = [["student", "score", "max_score", *question_ids]]
-    for result in sorted(results, key=lambda r: r.student):
-        earned = {question.id: question.score for question in result.questions}
-        rows.append(
-            [
-                result.student,
-                _number(result.score),
-                _number(result.max_score),
-                *(_number(earned.get(qid, 0.0)) for qid in question_ids),
-            ]
-        )
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerows(rows)
-    write_atomically(path, buffer.getvalue())
+    write_atomically(directory / "feedback.html", feedback_html(assignment, result))
 
 
 def gradescope(result: SubmissionResult) -> dict:
@@ -61,58 +84,144 @@ def gradescope(result: SubmissionResult) -> dict:
             "score": question.score,
             "max_score": question.points,
             "status": "passed" if question.score == question.points else "failed",
-            "output": "\n".join(_check_line(check) for check in question.checks),
+            "output": "\n".join(check_line(check) for check in question.checks),
             "visibility": "visible",
         }
         for question in result.questions
     ]
-    output = "\n".join(result.notebook_problems)
+    output = "\n".join([*result.notes, *result.notebook_problems])
     if result.fault:
         output = f"Grader fault (not your mistake; your TA has been told): {result.fault}\n{output}"
     return {
-        "score": result.score,
+        "score": result.final_score,
         "output": output.strip(),
         "tests": tests,
-        "extra_data": {"sandbox": result.sandbox, "seconds": result.seconds},
+        "extra_data": {
+            "sandbox": result.sandbox,
+            "seconds": result.seconds,
+            "cached": result.cached,
+            "score_before_penalty": result.score,
+        },
     }
 
 
-def feedback_markdown(result: SubmissionResult) -> str:
-    lines = [
-        f"# Feedback: {result.assignment}, {result.student}",
-        "",
-        f"**Score: {_number(result.score)} / {_number(result.max_score)}**",
-        "",
-    ]
-    if result.fault:
-        lines += [f"> Grader fault (not your mistake): {result.fault}", ""]
-    if result.notebook_problems:
-        lines += ["## Your notebook", "", "Some cells did not run cleanly (the rest still ran):", ""]
-        lines += [f"- {problem}" for problem in result.notebook_problems] + [""]
+def feedback_text(result: SubmissionResult) -> str:
+    """The feedback as plain text, for terminals and logs."""
+    lines = [f"{result.assignment}, {result.student}: {_number(result.final_score)} / {_number(result.max_score)}"]
+    lines += [f"! {text}" for text in [result.fault, *result.notes, *result.notebook_problems] if text]
     for question in result.questions:
-        lines += _question_section(question)
-    return "\n".join(lines).rstrip() + "\n"
+        lines.append(f"{question.id} {question.function}: {_number(question.score)} / {_number(question.points)}")
+        lines += [f"  {check_line(check)}" for check in question.checks]
+    return "\n".join(lines) + "\n"
 
 
-def _question_section(question: QuestionResult) -> list[str]:
-    lines = [
-        f"## {question.id} `{question.function}`: {_number(question.score)} / {_number(question.points)}",
-        "",
-        f"{question.summary}.",
-        "",
+def write_gradebook(assignment: Assignment, rows: Iterable[tuple[dict, SubmissionResult]], path: Path) -> None:
+    """One row per student: final score, raw score, penalty and points per question."""
+    question_ids = [question.id for question in assignment.questions]
+    table = [["student", "name", "score", "max_score", "score_before_penalty", "penalty", "fault", *question_ids]]
+    for student, result in rows:
+        earned = {question.id: question.score for question in result.questions}
+        table.append(
+            [
+                student["student"],
+                student["name"],
+                _number(result.final_score),
+                _number(result.max_score),
+                _number(result.score),
+                _number(result.penalty),
+                result.fault,
+                *(_number(earned.get(qid, 0.0)) for qid in question_ids),
+            ]
+        )
+    write_atomically(path, _csv(table))
+
+
+def write_canvas(assignment: Assignment, rows: Iterable[tuple[dict, SubmissionResult]], path: Path) -> None:
+    """Canvas's gradebook import: its identity columns, a Points Possible row, one assignment column.
+
+    Results with a grader fault are left blank rather than imported as a wrong score.
+    """
+    table = [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment.lms_column],
+        ["Points Possible", "", "", "", "", _number(assignment.max_score)],
     ]
-    lines += [f"- {_check_line(check)}" for check in question.checks]
-    return [*lines, ""]
+    for student, result in rows:
+        score = "" if result.fault else _number(result.final_score)
+        table.append([student["name"] or student["student"], student["student"], "", "", "", score])
+    write_atomically(path, _csv(table))
 
 
-def _check_line(check: CheckResult) -> str:
-    label = f"hidden check ({check.case})" if check.hidden else f"example: {check.case}"
-    if check.passed:
-        return f"PASS {label}"
-    text = f"FAIL {label}: {check.message}"
-    if check.diagnosis:
-        text += f" -> {check.diagnosis}"
-    return text
+def feedback_html(assignment: Assignment, result: SubmissionResult) -> str:
+    return _templates().get_template("feedback.html.j2").render(title=assignment.title, result=result)
+
+
+def write_summary(assignment: Assignment, results: list[SubmissionResult], path: Path) -> None:
+    """The course overview: distributions, frequent diagnoses, faults and timing."""
+    finals = [result.final_score for result in results]
+    executed = [result for result in results if not result.cached] or results
+    seconds = [result.seconds for result in executed]
+    questions = []
+    for index, question in enumerate(assignment.questions):
+        scores = [result.questions[index].score for result in results if len(result.questions) > index]
+        diagnoses = Counter(
+            text for result in results if len(result.questions) > index for text in result.questions[index].diagnoses
+        )
+        questions.append(
+            {
+                "id": question.id,
+                "function": question.function,
+                "points": question.points,
+                "full": sum(score == question.points for score in scores),
+                "plot": figures.histogram(scores, question.points, f"{question.id} score"),
+                "diagnoses": diagnoses.most_common(5),
+            }
+        )
+    slowest = max(executed, key=lambda result: result.seconds, default=None)
+    page = (
+        _templates()
+        .get_template("summary.html.j2")
+        .render(
+            assignment=assignment,
+            results=sorted(results, key=lambda result: result.student),
+            mean=statistics.fmean(finals) if finals else 0.0,
+            median=statistics.median(finals) if finals else 0.0,
+            faults=[result for result in results if result.fault],
+            late=sum(1 for result in results if result.penalty),
+            cached=sum(1 for result in results if result.cached),
+            total_plot=figures.histogram(finals, assignment.max_score, "total score"),
+            questions=questions,
+            seconds={
+                "mean": statistics.fmean(seconds) if seconds else 0.0,
+                "median": statistics.median(seconds) if seconds else 0.0,
+                "max": slowest.seconds if slowest else 0.0,
+                "slowest": slowest.student if slowest else "",
+            },
+            time_plot=figures.histogram(seconds, None, "seconds per submission"),
+        )
+    )
+    write_atomically(path, page)
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("autograder.grading", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["number"] = _number
+    environment.filters["described"] = describe
+    environment.filters["first_problem"] = lambda result: result.first_problem
+    environment.filters["folder"] = student_folder
+    return environment
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
 
 
 def _number(value: float) -> str:

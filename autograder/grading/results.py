@@ -19,6 +19,7 @@ class CheckResult:
     message: str = ""
     diagnosis: str = ""
     kind: str = ""
+    figure: str = ""  # a PNG (base64) the grader drew from public data, for image questions
 
 
 @dataclass
@@ -59,10 +60,37 @@ class SubmissionResult:
     sandbox: str = ""
     seconds: float = 0.0
     fault: str = ""  # a grader fault (not the student's): the score is not valid
+    source: str = ""  # the file graded, as received
+    notes: list[str] = field(default_factory=list)  # about the submission: superseded files, lateness
+    cached: bool = False  # reused from an identical earlier grading, not executed again
+    penalty: float = 0.0  # fraction of the score taken off (late policy)
 
     @property
     def score(self) -> float:
+        """Points earned by the answers, before any penalty."""
         return round(sum(question.score for question in self.questions), 4)
 
+    @property
+    def final_score(self) -> float:
+        """What goes in the gradebook: the score after the late penalty."""
+        return round(self.score * (1.0 - self.penalty), 4)
+
+    @property
+    def first_problem(self) -> str:
+        """What a TA scanning a table wants to see first."""
+        if self.fault:
+            return f"grader fault: {self.fault}"
+        return next((f"{q.id}: {q.summary}" for q in self.questions if q.score < q.points), "")
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"score": self.score}
+        return asdict(self) | {"score": self.score, "final_score": self.final_score}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        """The inverse of ``to_dict`` (for results stored in the gradebook)."""
+        fields = {key: value for key, value in data.items() if key not in ("score", "final_score")}
+        fields["questions"] = [
+            QuestionResult(**{**question, "checks": [CheckResult(**check) for check in question["checks"]]})
+            for question in data["questions"]
+        ]
+        return cls(**fields)

@@ -1,0 +1,99 @@
+"""One grading session of one assignment: intake -> cache -> grade -> record -> export.
+
+The gradebook database is the source of truth. A submission whose cache key is already
+there with a result is not executed again; every new result is committed and its
+feedback written the moment it lands, so a session killed at any point resumes where it
+stopped. The CSVs and the summary page are rebuilt from the database at the end, so they
+always cover every student graded so far, not only this session's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.authoring.assignment import Assignment
+from autograder.execution.sandbox import Limits
+from autograder.grading import batch, reports
+from autograder.grading.fingerprint import assignment_fingerprint, cache_key
+from autograder.grading.gradebook import Gradebook
+from autograder.grading.intake import Submission
+from autograder.grading.results import SubmissionResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    course: Path
+    assignment: Assignment
+    gradebook: Gradebook
+    output: Path
+    secret: bytes
+    limits: Limits
+    on_result: Callable[[SubmissionResult], None] = lambda result: None
+    results: list[SubmissionResult] = field(default_factory=list)
+
+    def grade(
+        self, submissions: list[Submission], workers: int, force: bool = False, scheduler: str | None = None
+    ) -> list[SubmissionResult]:
+        """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results."""
+        self.gradebook.register(self.assignment)
+        assignment_print = assignment_fingerprint(self.assignment)
+        keys = {submission.student: self._key(submission, assignment_print) for submission in submissions}
+        pending = []
+        for submission in submissions:
+            stored = None if force else self.gradebook.cached(keys[submission.student])
+            if stored is None:
+                pending.append(submission)
+            else:
+                self._record(submission, stored, keys[submission.student])
+        log.info("%d to grade, %d reused from the gradebook", len(pending), len(submissions) - len(pending))
+        batch.grade_all(
+            self.course,
+            self.assignment.id,
+            pending,
+            self.secret,
+            self.limits,
+            workers,
+            lambda submission, result: self._record(submission, result, keys[submission.student]),
+            scheduler,
+        )
+        return self.results
+
+    def export(self) -> None:
+        """gradebook.csv, canvas.csv and summary.html from every stored grade of the assignment."""
+        rows = list(self.gradebook.current(self.assignment.id))
+        reports.write_gradebook(self.assignment, rows, self.output / "gradebook.csv")
+        reports.write_canvas(self.assignment, rows, self.output / "canvas.csv")
+        reports.write_summary(self.assignment, [result for _, result in rows], self.output / "summary.html")
+
+    def _key(self, submission: Submission, assignment_print: str) -> str:
+        content = f"{submission.content_hash}:{submission.problem}"
+        return cache_key(assignment_print, submission.student, content, self.secret, self.limits)
+
+    def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
+        _annotate(self.assignment, submission, result)
+        self.gradebook.record(submission, result, key, late_days=self.assignment.late.assess(submission.received).days)
+        reports.write_submission(self.assignment, result, self.output / reports.student_folder(submission.student))
+        self.results.append(result)
+        self.on_result(result)
+
+
+def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> None:
+    """What depends on this receipt rather than on the notebook's content: source, lateness, duplicates."""
+    result.source = submission.source
+    lateness = assignment.late.assess(submission.received)
+    result.penalty = lateness.penalty
+    result.notes = []
+    if lateness.days:
+        result.notes.append(lateness.describe())
+    elif submission.marked_late:
+        result.notes.append("the LMS marked this submission late, but it is within the deadline and grace period")
+    if submission.superseded:
+        result.notes.append(
+            f"you submitted {len(submission.superseded) + 1} times; the newest was graded, not: "
+            + ", ".join(Path(source).name for source in submission.superseded)
+        )
