@@ -25,7 +25,7 @@ from autograder.grading.results import SubmissionResult
 from autograder.grading.seeds import course_secret
 from autograder.grading.session import Session
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # log lines stay whole when piped
 log = logging.getLogger("autograder.grade")
 
 

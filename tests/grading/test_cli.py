@@ -42,7 +42,20 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
     assert "sandbox: bubblewrap + cgroups" in done.stderr
     with open(tmp_path / "out" / "tensors" / "gradebook.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["student", "score", "max_score", "q1", "q2", "q3", "q4", "q5"]
+    assert list(rows[0]) == [
+        "student",
+        "name",
+        "score",
+        "max_score",
+        "score_before_penalty",
+        "penalty",
+        "fault",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "q5",
+    ]
     scores = {row["student"]: row for row in rows}
     assert scores["correct"]["score"] == "10" and scores["broken"]["score"] == "0"
     assert float(scores["q5_reshape_not_permute"]["q5"]) < 2 and scores["q5_reshape_not_permute"]["q4"] == "2"
@@ -51,9 +64,11 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
     assert results["score"] == float(scores["q5_reshape_not_permute"]["score"])
     assert [test["name"].split()[0] for test in results["tests"]] == ["q1", "q2", "q3", "q4", "q5"]
     assert {"score", "max_score", "status", "output", "visibility"} <= set(results["tests"][4])
-    feedback = (tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "feedback.md").read_text()
-    assert "reshape/view instead of permute" in feedback
-    assert "not a valid Jupyter notebook" in (tmp_path / "out" / "tensors" / "broken" / "feedback.md").read_text()
+    feedback = (tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "feedback.html").read_text()
+    assert "reshape/view instead of permute" in feedback and "<script" not in feedback
+    assert "not a valid Jupyter notebook" in (tmp_path / "out" / "tensors" / "broken" / "feedback.html").read_text()
+    summary = (tmp_path / "out" / "tensors" / "summary.html").read_text()
+    assert "reshape/view instead of permute" in summary and 'href="broken/feedback.html"' in summary
 
 
 def test_unknown_assignment_is_a_usage_error(tmp_path: Path) -> None:

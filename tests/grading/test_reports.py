@@ -1,0 +1,55 @@
+"""Feedback pages escape what students control, hide what is hidden, and stay self-contained."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from autograder.authoring import assignment as assignments
+from autograder.grading import reports
+from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from tests.conftest import COURSE
+
+TENSORS = assignments.load(COURSE, "tensors")
+
+
+def result() -> SubmissionResult:
+    public = CheckResult(
+        "2x3 example", False, 1, False, "`f` raised ValueError: <script>alert(1)</script>", kind="error"
+    )
+    hidden = CheckResult("secret shape (7, 5, 3)", True, 1, False, "values differ at (6, 4)", "you forgot / 255")
+    hidden_unnamed = CheckResult("secret shape (7, 5, 3)", True, 1, False, "shape (7, 5) instead of (7, 5, 3)")
+    questions = [QuestionResult("q1", "image_to_batch", 2, 0.0, [public, hidden, hidden_unnamed])]
+    questions += [QuestionResult(q.id, q.function, q.points, q.points, []) for q in TENSORS.questions[1:]]
+    return SubmissionResult("ann<b>", "tensors", 10, questions, notes=["received 1 day late, 10% penalty"], penalty=0.1)
+
+
+def test_feedback_html_escapes_student_text_and_hides_hidden_case_names() -> None:
+    page = reports.feedback_html(TENSORS, result())
+    assert "<script>" not in page and "&lt;script&gt;" in page and "ann&lt;b&gt;" in page
+    assert "secret shape" not in page
+    assert "hidden check failed" in page and "you forgot / 255" in page
+    assert "shape (7, 5) instead of (7, 5, 3)" in page  # no named mistake: the mismatch itself is the diagnosis
+    assert "values differ at (6, 4)" not in page  # a named mistake says it better
+    assert "7.2 / 10" in page and "before a 10% late penalty" in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained: no external assets
+
+
+def test_gradescope_and_canvas_exports(tmp_path: Path) -> None:
+    graded = result()
+    scope = reports.gradescope(graded)
+    assert scope["score"] == 7.2 and scope["extra_data"]["score_before_penalty"] == 8
+    assert scope["tests"][0]["output"].splitlines()[1] == "FAIL hidden check failed -> you forgot / 255"
+    reports.write_canvas(TENSORS, [({"student": "4821", "name": "doe jane"}, graded)], tmp_path / "canvas.csv")
+    rows = list(csv.reader(io.StringIO((tmp_path / "canvas.csv").read_text())))
+    assert rows == [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tensor shapes and image tensors (tensors)"],
+        ["Points Possible", "", "", "", "", "10"],
+        ["doe jane", "4821", "", "", "", "7.2"],
+    ]
+
+
+def test_student_folders_are_single_safe_path_components() -> None:
+    assert reports.student_folder("../../etc") == "_.._etc"
+    assert reports.student_folder("ann smith/1") == "ann_smith_1"
+    assert reports.student_folder("..") == "_"
