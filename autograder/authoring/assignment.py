@@ -26,6 +26,7 @@ from autograder.checks.spec import QuestionCheck
 from autograder.grading.late import LatePolicy, LatePolicyError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+GPU_POLICIES = ("rescale", "cpu")
 
 
 class AssignmentError(ValueError):
@@ -52,6 +53,7 @@ class Assignment:
     reference: ModuleType
     late: LatePolicy = field(default_factory=LatePolicy)
     canvas_column: str = ""  # the gradebook column to import into, e.g. "Tensors (123456)"
+    gpu_policy: str = "rescale"  # GPU checks without a GPU runner: "rescale" (not counted) or "cpu" (CPU result)
 
     @property
     def lms_column(self) -> str:
@@ -60,6 +62,9 @@ class Assignment:
     @property
     def max_score(self) -> float:
         return sum(question.points for question in self.questions)
+
+    def question(self, question_id: str) -> Question:
+        return next(question for question in self.questions if question.id == question_id)
 
     @property
     def examples(self) -> Path:
@@ -111,7 +116,15 @@ def load(root: Path, assignment_id: str) -> Assignment:
         reference,
         late,
         metadata.get("lms", {}).get("canvas_column", ""),
+        _gpu_policy(metadata, metadata_path),
     )
+
+
+def _gpu_policy(metadata: dict, source: Path) -> str:
+    policy = metadata.get("gpu_policy", "rescale")
+    if policy not in GPU_POLICIES:
+        raise AssignmentError(f"{source}: gpu_policy must be one of {', '.join(GPU_POLICIES)}, not {policy!r}")
+    return policy
 
 
 def _question(entry: dict, definitions: dict[str, QuestionCheck], reference: ModuleType, source: Path) -> Question:

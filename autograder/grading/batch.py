@@ -1,14 +1,17 @@
-"""Grade many submissions in parallel on a Dask cluster, handing each result back as it lands.
+"""Grade many submissions on CPU and GPU runners with Dask, handing each result back as it lands.
 
-With one worker everything runs in this process. With more, an in-process Dask
-``LocalCluster`` (one process per worker, one task at a time each) grades submissions
-concurrently; ``scheduler`` points the same code at a running cluster instead. Every
-task is tagged with the resource it needs (``CPU=1``), so a cluster's workers can be
-told what they offer.
+Each submission is one CPU task and, when the assignment has questions graded on CUDA
+and a GPU runner exists, one GPU task; the two results are joined by ``devices.combine``.
+Tasks carry the resource they need (``CPU=1`` or ``GPU=1``), so GPU tasks run only on
+workers that offer a GPU and CPU tasks never occupy those.
+
+With one worker and no GPU everything runs in this process. Otherwise an in-process
+cluster is started (one process per CPU worker, plus one GPU worker per visible GPU);
+``scheduler`` points the same code at a running cluster instead (see docs/cluster.md).
 
 A worker process that dies mid-task (killed, out of memory, a crash in native code) is
-replaced by the cluster and its submission is retried once on another worker; a second
-death is reported as a grader fault for that submission only.
+replaced and its task retried once on another worker; a second death is reported as a
+grader fault for that submission only.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import platform
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dask
+import torch
 
 from autograder.authoring import assignment as assignments
 from autograder.execution.sandbox import Limits
-from autograder.grading import pipeline
+from autograder.grading import devices, pipeline
 from autograder.grading.intake import Submission
 from autograder.grading.results import SubmissionResult
 
@@ -34,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TASK_RESOURCES = {"CPU": 1}
+RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
 
 
@@ -44,19 +49,24 @@ def _assignment(course: Path, assignment_id: str) -> assignments.Assignment:
 
 
 def grade_one(
-    course: Path, assignment_id: str, submission: Submission, secret: bytes, limits: Limits
+    course: Path, assignment_id: str, submission: Submission, secret: bytes, limits: Limits, device: str = "cpu"
 ) -> SubmissionResult:
-    """Grade one submission; a grader fault becomes a result that says so, never a crash."""
+    """Grade one submission on this runner's device; a grader fault becomes a result that says so."""
     assignment = _assignment(course, assignment_id)
     try:
+        if device != "cpu" and not torch.cuda.is_available():
+            raise RuntimeError(f"the GPU runner {_runner()} has no usable CUDA device")
         if submission.problem:
-            return pipeline.rejected(assignment, submission.student, submission.problem)
-        return pipeline.grade(assignment, submission.content, submission.student, secret, limits)
-    except Exception as error:
-        log.error("grader fault on %s:\n%s", submission.source, traceback.format_exc())
-        return SubmissionResult(
+            result = pipeline.rejected(assignment, submission.student, submission.problem)
+        else:
+            result = pipeline.grade(assignment, submission.content, submission.student, secret, limits, device=device)
+    except Exception as error:  # the fault is the grader's; devices.combine keeps the student unharmed
+        log.error("grader fault on %s (%s):\n%s", submission.source, device, traceback.format_exc())
+        result = SubmissionResult(
             submission.student, assignment_id, assignment.max_score, fault=f"{type(error).__name__}: {error}"
         )
+    result.runners = {device: _runner()}
+    return result
 
 
 def grade_all(
@@ -70,13 +80,18 @@ def grade_all(
     scheduler: str | None = None,
 ) -> None:
     """Grade every submission, calling ``on_result`` in this process as each one finishes."""
-    if scheduler is None and (workers <= 1 or len(submissions) <= 1):
+    assignment = _assignment(course, assignment_id)
+    gpu_questions = devices.needs_gpu(assignment)
+    local_gpus = torch.cuda.device_count() if gpu_questions and scheduler is None else 0
+    if scheduler is None and local_gpus == 0 and (workers <= 1 or len(submissions) <= 1):
         for submission in submissions:
-            on_result(submission, grade_one(course, assignment_id, submission, secret, limits))
+            cpu = grade_one(course, assignment_id, submission, secret, limits)
+            on_result(submission, devices.combine(assignment, cpu, None))
         return
     from distributed import as_completed
 
-    with _client(workers, scheduler) as client:
+    with _client(workers, local_gpus, scheduler) as client:
+        targets = ["cpu", "cuda"] if gpu_questions and _offers_gpu(client) else ["cpu"]
         futures = {
             client.submit(
                 grade_one,
@@ -85,18 +100,25 @@ def grade_all(
                 submission,
                 secret,
                 limits,
-                key=f"grade-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
+                device,
+                key=f"grade-{device}-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
                 pure=False,
-                resources=TASK_RESOURCES,
-            ): submission
+                resources=RESOURCES[device],
+            ): (submission, device)
             for submission in submissions
+            for device in targets
         }
+        parts: dict[str, dict[str, SubmissionResult]] = {}
         for future in as_completed(futures):
-            submission = futures.pop(future)
-            on_result(submission, _outcome(future, submission, assignment_id, course))
+            submission, device = futures.pop(future)
+            done = parts.setdefault(submission.student, {})
+            done[device] = _outcome(future, submission, assignment)
+            if len(done) == len(targets):
+                del parts[submission.student]
+                on_result(submission, devices.combine(assignment, done["cpu"], done.get("cuda")))
 
 
-def _outcome(future: Future, submission: Submission, assignment_id: str, course: Path) -> SubmissionResult:
+def _outcome(future: Future, submission: Submission, assignment: assignments.Assignment) -> SubmissionResult:
     from distributed import KilledWorker
 
     try:
@@ -106,13 +128,26 @@ def _outcome(future: Future, submission: Submission, assignment_id: str, course:
     except Exception as error:  # e.g. the result could not travel back from the worker
         fault = f"{type(error).__name__}: {error}"
     log.error("grader fault on %s: %s", submission.source, fault)
-    assignment = _assignment(course, assignment_id)
-    return SubmissionResult(submission.student, assignment_id, assignment.max_score, fault=fault)
+    return SubmissionResult(submission.student, assignment.id, assignment.max_score, fault=fault)
+
+
+def _offers_gpu(client: Client) -> bool:
+    return any("GPU" in worker.get("resources", {}) for worker in client.scheduler_info()["workers"].values())
+
+
+def _runner() -> str:
+    """This host, and the Dask worker's address when running in one."""
+    try:
+        from distributed import get_worker
+
+        return f"{platform.node()} {get_worker().address}"
+    except (ImportError, ValueError):
+        return platform.node()
 
 
 @contextlib.contextmanager
-def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
-    from distributed import Client, LocalCluster
+def _client(workers: int, gpus: int, scheduler: str | None) -> Iterator[Client]:
+    from distributed import Client, Nanny, Scheduler, SpecCluster
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines drown the progress bar
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}):
@@ -121,15 +156,16 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
             with Client(**target) as client:
                 yield client
             return
+        spec = {f"cpu-{index}": _worker_spec(Nanny, RESOURCES["cpu"]) for index in range(max(1, workers))}
+        for index in range(gpus):
+            spec[f"gpu-{index}"] = _worker_spec(Nanny, RESOURCES["cuda"], {"CUDA_VISIBLE_DEVICES": str(index)})
+        scheduler_spec = {"cls": Scheduler, "options": {"dashboard_address": None}}
         with (
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                resources=TASK_RESOURCES,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
+            SpecCluster(workers=spec, scheduler=scheduler_spec, silence_logs=logging.ERROR) as cluster,
             Client(cluster) as client,
         ):
             yield client
+
+
+def _worker_spec(nanny: type, resources: dict[str, int], env: dict[str, str] | None = None) -> dict:
+    return {"cls": nanny, "options": {"nthreads": 1, "resources": resources, "env": env or {}}}

@@ -26,7 +26,7 @@ from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.probe_runner import apply_numeric_settings
 from autograder.execution.sandbox import Limits, RunDirectory
 from autograder.grading import figures
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,19 @@ class PlannedProbe:
     expected: Any
 
 
-def plan(assignment: Assignment, student: str, secret: bytes, public_only: bool = False) -> list[PlannedProbe]:
+def plan(
+    assignment: Assignment, student: str, secret: bytes, public_only: bool = False, device: str = "cpu"
+) -> list[PlannedProbe]:
     """Every probe of the submission with its inputs and the reference's answer.
 
     ``public_only``: only the public cases (a self-check; no hidden input is drawn).
+    ``device``: the runner's device; only questions graded there get probes. Inputs are
+    drawn on the CPU either way (the kernel moves them), and the reference's answer is
+    computed on the CPU, so every runner is held to the same expected values.
     """
     apply_numeric_settings()
     planned = []
-    for question in assignment.questions:
+    for question in questions_on(assignment, device):
         for index, case in enumerate(question.check.cases):
             if public_only and case.hidden:
                 continue
@@ -61,10 +66,17 @@ def plan(assignment: Assignment, student: str, secret: bytes, public_only: bool 
                 question.id,
                 question.check.call,
                 inputs,
+                device=device,
                 keep_inputs=question.check.keep_inputs,
             )
             planned.append(PlannedProbe(probe, question, index, expected))
     return planned
+
+
+def questions_on(assignment: Assignment, device: str) -> list[Question]:
+    """The questions graded on a runner of this device type ("cpu", "cuda", "cuda:1" -> "cuda")."""
+    kind = device.split(":")[0]
+    return [question for question in assignment.questions if kind in question.devices]
 
 
 def read_notebook(source: Path | bytes, assignment: Assignment | None = None) -> nbformat.NotebookNode:
@@ -104,15 +116,20 @@ def grade(
     secret: bytes,
     limits: Limits = DEFAULT_LIMITS,
     public_only: bool = False,
+    device: str = "cpu",
 ) -> SubmissionResult:
-    """Grade a notebook (a path, or its bytes as received) for one student."""
+    """Grade a notebook (a path, or its bytes as received) for one student on one device.
+
+    The result holds the questions graded on that device; ``devices.combine`` joins the
+    CPU and GPU runners' results.
+    """
     started = time.monotonic()
     try:
         notebook = read_notebook(source, assignment)
     except SubmissionError as error:
         return rejected(assignment, student, str(error))
     result = SubmissionResult(student, assignment.id, assignment.max_score)
-    probes = plan(assignment, student, secret, public_only)
+    probes = plan(assignment, student, secret, public_only, device)
     run = RunDirectory()
     try:
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
@@ -123,7 +140,7 @@ def grade(
         result.notebook_problems = _notebook_problems(execution)
         result.questions = [
             _judge_question(question, [p for p in probes if p.question is question], harness, execution)
-            for question in assignment.questions
+            for question in questions_on(assignment, device)
         ]
     finally:
         run.remove()
@@ -165,12 +182,12 @@ def _judge_question(
                 verdict.diagnosis,
                 verdict.kind,
                 _figure(question, planned, output) if drawn else "",
+                planned.probe.device,
             )
         )
-    total = sum(check.weight for check in checks)
-    earned = sum(check.weight for check in checks if check.passed)
-    score = round(question.points * earned / total, 4) if total else 0.0
-    return QuestionResult(question.id, question.function, question.points, score, checks)
+    return QuestionResult(
+        question.id, question.function, question.points, question_score(question.points, checks), checks
+    )
 
 
 def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> str:

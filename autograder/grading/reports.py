@@ -36,18 +36,25 @@ class CheckLine:
 
 def describe(check: CheckResult) -> CheckLine:
     """A check in words: what was checked, what went wrong, and the named mistake if known."""
+    where = "" if check.device == "cpu" else f" [{check.device}]"
+    if check.not_run:
+        return CheckLine(("hidden check" if check.hidden else f"example: {check.case}") + where, check.message, "")
     if check.hidden:
         label = "hidden check" if check.passed else "hidden check failed"
         text = "" if check.passed or check.diagnosis else check.message
     else:
         label = f"example: {check.case}"
         text = "" if check.passed else check.message
-    return CheckLine(label, text, "" if check.passed else check.diagnosis)
+    return CheckLine(label + where, text, "" if check.passed else check.diagnosis)
+
+
+def verdict(check: CheckResult) -> str:
+    return "SKIP" if check.not_run else "PASS" if check.passed else "FAIL"
 
 
 def check_line(check: CheckResult) -> str:
     line = describe(check)
-    text = f"{'PASS' if check.passed else 'FAIL'} {line.label}"
+    text = f"{verdict(check)} {line.label}"
     text += f": {line.text}" if line.text else ""
     return text + (f" -> {line.diagnosis}" if line.diagnosis else "")
 
@@ -213,6 +220,7 @@ def _templates() -> jinja2.Environment:
     )
     environment.filters["number"] = _number
     environment.filters["described"] = describe
+    environment.filters["verdict"] = verdict
     environment.filters["first_problem"] = lambda result: result.first_problem
     environment.filters["folder"] = student_folder
     return environment

@@ -20,6 +20,17 @@ class CheckResult:
     diagnosis: str = ""
     kind: str = ""
     figure: str = ""  # a PNG (base64) the grader drew from public data, for image questions
+    device: str = "cpu"  # where the student's function ran for this check
+    not_run: str = ""  # why the check did not run (say, no GPU runner)
+    counted: bool = True  # False: left out of the score (a check not run, under the "rescale" policy)
+
+
+def question_score(points: float, checks: list[CheckResult]) -> float:
+    """Points in proportion to the weight of passed checks, over the checks that count."""
+    counted = [check for check in checks if check.counted]
+    total = sum(check.weight for check in counted)
+    earned = sum(check.weight for check in counted if check.passed)
+    return round(points * earned / total, 4) if total else 0.0
 
 
 @dataclass
@@ -42,9 +53,10 @@ class QuestionResult:
     @property
     def summary(self) -> str:
         """One line: the verdict a student reads first."""
-        failed = [check for check in self.checks if not check.passed]
+        failed = [check for check in self.checks if not check.passed and not check.not_run]
+        not_run = [check for check in self.checks if check.not_run]
         if not failed:
-            return "all checks passed"
+            return "all checks passed" + (f" ({len(not_run)} not run: {not_run[0].not_run})" if not_run else "")
         if self.diagnoses:
             return self.diagnoses[0]
         return failed[0].message
@@ -64,6 +76,7 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)  # about the submission: superseded files, lateness
     cached: bool = False  # reused from an identical earlier grading, not executed again
     penalty: float = 0.0  # fraction of the score taken off (late policy)
+    runners: dict[str, str] = field(default_factory=dict)  # device -> the host (and Dask worker) that ran it
 
     @property
     def score(self) -> float:

@@ -1,0 +1,66 @@
+"""CPU and GPU runners: which device grades which questions, and how their results join.
+
+Every submission is graded on a CPU runner. Questions that declare ``cuda`` among their
+devices are graded again on a GPU runner when one exists, with the same inputs moved to
+the GPU and the same expected values; those checks are added to the question, labelled
+with their device. Without a GPU runner they are listed as "not run" and scored by the
+assignment's ``gpu_policy``: "rescale" leaves them out of the question's total, "cpu"
+counts each as its CPU twin's outcome. Never as passed without having run.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from autograder.authoring.assignment import Assignment
+from autograder.grading.results import CheckResult, SubmissionResult, question_score
+
+NO_GPU_RUNNER = "no GPU runner"
+
+
+def needs_gpu(assignment: Assignment) -> bool:
+    return any("cuda" in question.devices for question in assignment.questions)
+
+
+def combine(
+    assignment: Assignment, cpu: SubmissionResult, gpu: SubmissionResult | None, why_not: str = NO_GPU_RUNNER
+) -> SubmissionResult:
+    """The CPU result with each cuda question's GPU checks added (or listed as not run: ``why_not``).
+
+    A GPU result that is a grader fault (say, a GPU runner without a usable GPU) counts as
+    not run, with the fault as the reason: the student is not marked down for it.
+    """
+    if not needs_gpu(assignment) or not cpu.questions:  # nothing ran on the CPU either: keep its reason
+        return cpu
+    result = copy.deepcopy(cpu)
+    if gpu is not None:
+        result.runners |= gpu.runners
+        if gpu.fault:
+            why_not, gpu = f"the GPU run failed ({gpu.fault})", None
+    gpu_questions = {question.id: question for question in (gpu.questions if gpu is not None else [])}
+    for question in result.questions:
+        if "cuda" not in assignment.question(question.id).devices:
+            continue
+        ran = gpu_questions.get(question.id)
+        extra = ran.checks if ran is not None else [_not_run(check, why_not, assignment) for check in question.checks]
+        question.checks = [*question.checks, *extra]
+        question.score = question_score(question.points, question.checks)
+    if gpu is not None:
+        result.notebook_problems += [f"on the GPU: {problem}" for problem in gpu.notebook_problems]
+        result.seconds = round(result.seconds + gpu.seconds, 3)
+    return result
+
+
+def _not_run(twin: CheckResult, why: str, assignment: Assignment) -> CheckResult:
+    as_cpu = assignment.gpu_policy == "cpu"
+    return CheckResult(
+        twin.case,
+        twin.hidden,
+        twin.weight,
+        twin.passed if as_cpu else False,
+        f"not run: {why}" + ("; counted as the CPU result" if as_cpu else "; not counted"),
+        device="cuda",
+        kind="not run",
+        not_run=why,
+        counted=as_cpu,
+    )
