@@ -1,11 +1,14 @@
 # make test   -- set up (once) and run the test suite
 # make grade  -- set up (once) and grade the bundled example submissions of every assignment
+# make validate -- prove every assignment sound: solution full marks, template 0, every mutant caught
+# make release  -- write dist/<assignment>/: student folder and zip, solution, grading bundle
 VENV := .venv
 PY := $(VENV)/bin/python
 ASSIGNMENTS := $(notdir $(patsubst %/assignment.toml,%,$(wildcard assignments/*/assignment.toml)))
 GRADE_FLAGS ?= --cell-timeout 10
+VALIDATE_FLAGS ?= --cell-timeout 10
 
-.PHONY: setup test grade lint examples clean
+.PHONY: setup test grade lint examples validate release clean
 
 setup: $(VENV)/.deps
 
@@ -26,5 +29,13 @@ grade: setup
 examples: setup
 	@for assignment in $(ASSIGNMENTS); do $(VENV)/bin/autograder examples $$assignment || exit $$?; done
 
+validate: setup
+	@status=0; for assignment in $(ASSIGNMENTS); do \
+		$(VENV)/bin/autograder validate $$assignment $(VALIDATE_FLAGS) || status=1; \
+	done; exit $$status
+
+release: setup
+	@for assignment in $(ASSIGNMENTS); do $(VENV)/bin/autograder release $$assignment || exit $$?; done
+
 clean:
-	rm -rf $(VENV) grades .pytest_cache .ruff_cache
+	rm -rf $(VENV) grades dist .pytest_cache .ruff_cache

@@ -13,12 +13,12 @@ from types import ModuleType
 from rich.console import Console
 
 from autograder.authoring import assignment as assignments
-from autograder.cli import examples, grade
+from autograder.cli import check, doctor, examples, grade, release, validate
 
 console = Console(stderr=True)
 
 # Each module defines ``register(commands)``, adding its sub-parser with ``command=`` set.
-COMMANDS: tuple[ModuleType, ...] = (grade, examples)
+COMMANDS: tuple[ModuleType, ...] = (grade, examples, release, validate, check, doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

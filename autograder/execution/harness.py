@@ -1,6 +1,7 @@
 """The grader's half of the harness: what goes into the sandbox and what comes out.
 
-``Harness.prepare`` runs after the student's cells: it writes the probe plan and the
+``Harness.prepare`` runs after the student's cells: it empties the output dir (so files
+the student planted there cannot pass for results), writes the probe plan and the
 hidden inputs into the run's input dir (read-only inside the sandbox, and empty while
 student cells ran) and returns the harness cells: one that loads ``wire.py`` and
 ``probe_runner.py`` into a private namespace, then one cell per question, so a question
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +63,7 @@ class Harness:
         self.probes = probes
 
     def prepare(self) -> list[tuple[str, str]]:
+        _empty(self.run.outputs)  # whatever the student's cells planted there is not the harness's output
         plan: dict[str, Any] = {
             question: {"function": function, "driver": driver, "probes": []}
             for question, (function, driver) in self.questions.items()
@@ -143,6 +146,22 @@ def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutpu
     if status == "missing":
         return ProbeOutput("missing")
     return ProbeOutput("no output", problem="the harness output was malformed")
+
+
+def _empty(directory: Path) -> None:
+    """Remove everything in ``directory``, whatever permissions the kernel gave it."""
+    pending = [str(directory)]
+    while pending:  # first make every directory below ours to list and change (symlinks are not followed)
+        path = pending.pop()
+        os.chmod(path, 0o700)
+        with os.scandir(path) as entries:
+            pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
 
 
 def _read_regular_file(path: Path) -> bytes:

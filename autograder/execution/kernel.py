@@ -6,26 +6,43 @@ transport cannot cross the sandbox's empty network namespace), executes the stud
 code cells one by one, records what each did, lets the caller write the hidden inputs,
 executes the harness cells, and always shuts the kernel down and kills what is left.
 
-A cell that raises or exceeds its time limit is recorded and the next cell still runs.
-An async kernel manager is used because a synchronous one can wait forever on a kernel
-that was OOM-killed; nbclient does not shut down a manager it was given, so we do.
+A cell that raises or exceeds its time limit is recorded and the next cell still runs;
+a kernel that ignores the interrupt after a time limit is stopped. An async kernel
+manager is used because a synchronous one can wait forever on a kernel that was
+OOM-killed; nbclient does not shut down a manager it was given, so we do.
+
+The kernel is hostile, so what comes back from it is bounded on our side: outputs are
+kept up to ``Limits.cell_output_bytes`` per cell and ``notebook_output_bytes`` per
+notebook and counted beyond (the grader never reads them: results come from files);
+no ZMQ message larger than ``MAX_MESSAGE_BYTES`` is accepted and at most
+``RECEIVE_QUEUE`` messages wait per socket; and a watchdog stops the kernel when it puts
+more than ``Limits.disk_bytes`` into the host directories it can write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
+import queue
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from zmq.utils.monitor import parse_monitor_message
 
 from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
 
@@ -36,6 +53,11 @@ KERNEL_NAME = "autograder-sandboxed-python"
 _nbclient_log = logging.getLogger(f"{__name__}.nbclient")
 _nbclient_log.setLevel(logging.CRITICAL)
 TIMEOUT_ENAME = "AutograderCellTimeout"
+MAX_MESSAGE_BYTES = 16 * 1024**2  # larger ZMQ frames from the kernel are refused (their sender is disconnected)
+RECEIVE_QUEUE = 8  # messages queued per socket before the kernel's publisher drops them
+INTERRUPT_GRACE = 10.0  # seconds a kernel has to answer again after a timed-out cell was interrupted
+DISK_POLL_SECONDS = 0.5
+MAX_HOST_ENTRIES = 10_000  # files and directories the kernel may create in the run's host dirs
 
 
 @dataclass
@@ -43,9 +65,10 @@ class CellOutcome:
     """What happened to one code cell."""
 
     label: str  # "cell 3" for student cells (1-based among all cells), "q2" for harness cells
-    status: str  # "ok", "error", "timeout", "kernel died", "not run"
+    status: str  # "ok", "output truncated", "error", "timeout", "kernel died", "not run"
     error: str = ""
     seconds: float = 0.0
+    output_dropped: int = 0  # bytes of output beyond the caps, dropped
 
 
 @dataclass
@@ -57,17 +80,113 @@ class Execution:
     harness: list[CellOutcome] = field(default_factory=list)
     kernel_died: bool = False
     memory_limit_hit: bool = False
+    disk_limit_hit: bool = False
     notebook_timed_out: bool = False
     seconds: float = 0.0
     peak_memory_bytes: int | None = None
+    output_dropped: int = 0
 
     @property
     def failed_cells(self) -> list[CellOutcome]:
+        """Student cells that did not simply run (truncated output included)."""
         return [cell for cell in self.cells if cell.status != "ok"]
 
 
 HarnessFactory = Callable[[], list[tuple[str, str]]]
 """Called once the student's cells are done: writes the inputs, returns (label, source) cells."""
+
+
+class _GuardedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse giant messages and queue only a few."""
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        return _guarded_context()
+
+
+def _guarded_context() -> zmq.asyncio.Context:
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+    return context
+
+
+class _OutputCap:
+    """Counts a run's outputs; admits them while the per-cell and per-notebook caps allow."""
+
+    def __init__(self, per_cell: int, per_notebook: int) -> None:
+        self.per_cell = per_cell
+        self.per_notebook = per_notebook
+        self.notebook_kept = 0
+        self.start_cell()
+
+    def start_cell(self) -> None:
+        self.cell_kept = 0
+        self.cell_dropped = 0
+        self.marker: nbformat.NotebookNode | None = None
+        self.refused_messages = 0  # ZMQ disconnects of the output channel: a message over MAX_MESSAGE_BYTES
+
+    def admit(self, size: int) -> bool:
+        if self.cell_kept + size <= self.per_cell and self.notebook_kept + size <= self.per_notebook:
+            self.cell_kept += size
+            self.notebook_kept += size
+            return True
+        self.cell_dropped += size
+        return False
+
+    def details(self) -> str:
+        """What was dropped from the current cell's output, or ""."""
+        parts = []
+        if self.cell_dropped:
+            parts.append(f"{self.cell_dropped:,} bytes dropped")
+        if self.refused_messages:
+            parts.append(f"a message over {MAX_MESSAGE_BYTES // 1024**2} MiB refused")
+        return ", ".join(parts)
+
+
+class _CappedNotebookClient(NotebookClient):
+    """nbclient with every output message counted against ``_OutputCap``.
+
+    It also ignores what a hostile kernel could use to grow the grader's memory or
+    crash nbclient: widget state from comm messages and display updates aimed at
+    earlier cells (whose outputs we have already dropped).
+    """
+
+    def __init__(self, notebook: nbformat.NotebookNode, cap: _OutputCap, **kwargs: Any) -> None:
+        super().__init__(notebook, store_widget_state=False, **kwargs)
+        self.cap = cap
+        self.comm_open_handlers = {}
+
+    def output(
+        self, outs: list[nbformat.NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
+    ) -> nbformat.NotebookNode | None:
+        if self.cap.admit(_output_size(msg.get("content", {}))):
+            return super().output(outs, msg, display_id, cell_index)
+        if self.cap.marker is None:
+            self.cap.marker = nbformat.v4.new_output("stream", name="stderr", text="[output truncated]\n")
+            outs.append(self.cap.marker)
+        return None
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        return None
+
+    def handle_comm_msg(self, outs: list[nbformat.NotebookNode], msg: dict[str, Any], cell_index: int) -> None:
+        return None
+
+
+def _output_size(content: dict[str, Any]) -> int:
+    """Roughly how many bytes an output message carries (characters of its payloads)."""
+    if not isinstance(content, dict):
+        return 0
+    size = len(content.get("text", "")) if isinstance(content.get("text"), str) else 0
+    for key in ("data", "metadata"):
+        payload = content.get(key)
+        if isinstance(payload, dict):
+            size += sum(len(value) if isinstance(value, str) else len(json.dumps(value)) for value in payload.values())
+    traceback = content.get("traceback")
+    if isinstance(traceback, list):
+        size += sum(len(line) for line in traceback if isinstance(line, str))
+    return size
 
 
 class NotebookRunner:
@@ -76,15 +195,20 @@ class NotebookRunner:
     def __init__(self, limits: Limits, run: RunDirectory) -> None:
         self.limits = limits
         self.run_dir = run
+        self._stop_reason = ""
 
     async def run(self, notebook: nbformat.NotebookNode, harness: HarnessFactory) -> Execution:
+        """Raises ``SandboxUnavailable`` when a sandbox is asked for and cannot run here."""
         sandbox = Sandbox(self.run_dir, self.limits)
         execution = Execution(sandbox_mode=sandbox.mode)
         started = time.monotonic()
         replies: dict[int, dict[str, Any]] = {}
-        km = self._kernel_manager(sandbox)
-        client = NotebookClient(
+        context = _guarded_context()
+        km = self._kernel_manager(sandbox, context)
+        cap = _OutputCap(self.limits.cell_output_bytes, self.limits.notebook_output_bytes)
+        client = _CappedNotebookClient(
             notebook,
+            cap,
             km=km,
             timeout=int(self.limits.cell_timeout),
             allow_errors=True,
@@ -97,14 +221,20 @@ class NotebookRunner:
                 {cell_index: execute_reply["content"]}
             ),
         )
-        kernel_log = open(self.run_dir.root / "kernel.log", "wb")  # noqa: SIM115 - closed below
+        kernel_log_path = self.run_dir.root / "kernel.log"
+        kernel_log = open(kernel_log_path, "wb")  # noqa: SIM115 - closed below
+        watchdog: asyncio.Task[None] | None = None
         try:
             async with client.async_setup_kernel(
                 cwd=str(self.run_dir.scratch), cleanup_kc=True, stdout=kernel_log, stderr=kernel_log
             ):
-                await self._student_cells(client, notebook, replies, execution, started)
+                monitor = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+                watched = [*sandbox.writable_host_dirs, kernel_log_path]
+                watchdog = asyncio.create_task(self._watch_disk(watched, km, sandbox, execution))
+                session = _Session(self, client, km, sandbox, cap, monitor, replies, execution)
+                await session.student_cells(notebook, started)
                 if not execution.kernel_died:
-                    await self._harness_cells(client, notebook, harness(), replies, execution)
+                    await session.harness_cells(notebook, harness())
         except DeadKernelError:
             execution.kernel_died = True
         except RuntimeError as error:
@@ -114,16 +244,20 @@ class NotebookRunner:
                 f"the sandboxed kernel did not start: {error}; kernel log: {self._log_tail()}"
             ) from error
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             await self._shutdown(km)
+            context.destroy(linger=0)
             kernel_log.close()
             if sandbox.cgroup is not None:
                 execution.memory_limit_hit = sandbox.cgroup.memory_limit_hit()
                 execution.peak_memory_bytes = sandbox.cgroup.peak_memory_bytes()
             sandbox.close()
+            execution.output_dropped = sum(cell.output_dropped for cell in execution.cells + execution.harness)
             execution.seconds = time.monotonic() - started
         return execution
 
-    def _kernel_manager(self, sandbox: Sandbox) -> AsyncKernelManager:
+    def _kernel_manager(self, sandbox: Sandbox, context: zmq.asyncio.Context) -> AsyncKernelManager:
         spec_dir = self.run_dir.kernels / KERNEL_NAME
         spec_dir.mkdir()
         spec = {
@@ -141,73 +275,36 @@ class NotebookRunner:
             transport="ipc",
             ip=str(self.run_dir.ipc / "kernel"),
             connection_file=str(self.run_dir.ipc / "connection.json"),
+            context=context,
+            client_factory=_GuardedKernelClient,
         )
 
-    async def _student_cells(
-        self,
-        client: NotebookClient,
-        notebook: nbformat.NotebookNode,
-        replies: dict[int, dict[str, Any]],
-        execution: Execution,
-        started: float,
+    async def _watch_disk(
+        self, paths: list[Path], km: AsyncKernelManager, sandbox: Sandbox, execution: Execution
     ) -> None:
-        deadline = started + self.limits.notebook_timeout
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            label = f"cell {index + 1}"
-            remaining = deadline - time.monotonic()
-            if execution.kernel_died or remaining <= 1:
-                execution.notebook_timed_out = not execution.kernel_died
-                execution.cells.append(CellOutcome(label, "not run"))
-                continue
-            client.timeout = int(min(self.limits.cell_timeout, remaining))
-            execution.cells.append(await self._execute(client, cell, index, label, replies))
-            execution.kernel_died = execution.cells[-1].status == "kernel died"
+        """Stop the kernel once it has put too much into the host directories it can write."""
+        while True:
+            await asyncio.sleep(DISK_POLL_SECONDS)
+            used, entries = await asyncio.to_thread(host_usage, paths, MAX_HOST_ENTRIES)
+            if used > self.limits.disk_bytes or entries > MAX_HOST_ENTRIES:
+                execution.disk_limit_hit = True
+                await self.stop_kernel(
+                    km,
+                    sandbox,
+                    f"disk limit exceeded: the kernel wrote more than {self.limits.disk_bytes // 1024**2} MiB "
+                    f"or {MAX_HOST_ENTRIES:,} files outside its scratch space; the kernel was stopped",
+                )
+                return
 
-    async def _harness_cells(
-        self,
-        client: NotebookClient,
-        notebook: nbformat.NotebookNode,
-        cells: list[tuple[str, str]],
-        replies: dict[int, dict[str, Any]],
-        execution: Execution,
-    ) -> None:
-        """Appended to the (grader's copy of the) notebook: nbclient indexes cells by position."""
-        client.timeout = int(self.limits.harness_timeout)
-        for label, source in cells:
-            if execution.kernel_died:
-                execution.harness.append(CellOutcome(label, "not run"))
-                continue
-            cell = nbformat.v4.new_code_cell(source)
-            notebook.cells.append(cell)
-            outcome = await self._execute(client, cell, len(notebook.cells) - 1, label, replies)
-            execution.harness.append(outcome)
-            execution.kernel_died = outcome.status == "kernel died"
-
-    @staticmethod
-    async def _execute(
-        client: NotebookClient,
-        cell: nbformat.NotebookNode,
-        index: int,
-        label: str,
-        replies: dict[int, dict[str, Any]],
-    ) -> CellOutcome:
-        started = time.monotonic()
+    async def stop_kernel(self, km: AsyncKernelManager, sandbox: Sandbox, reason: str) -> None:
+        """Kill the kernel and everything it started, remembering why for the cell that was running."""
+        self._stop_reason = self._stop_reason or reason
+        if sandbox.cgroup is not None:
+            await asyncio.to_thread(sandbox.cgroup.kill_all)
         try:
-            await client.async_execute_cell(cell, index, store_history=False)
-        except DeadKernelError:
-            return CellOutcome(label, "kernel died", seconds=time.monotonic() - started)
-        finally:
-            cell.outputs = []  # the grader reads results from files, never from outputs
-        seconds = time.monotonic() - started
-        reply = replies.pop(index, None)
-        if reply is None:
-            return CellOutcome(label, "ok", seconds=seconds)
-        if reply.get("ename") == TIMEOUT_ENAME:
-            return CellOutcome(label, "timeout", f"ran longer than {client.timeout} s", seconds)
-        error = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}".strip()
-        return CellOutcome(label, "error", error[:500], seconds)
+            await km.signal_kernel(signal.SIGKILL)  # its process group: bwrap, whose PID namespace dies with it
+        except Exception as error:
+            log.debug("kill kernel: %s", error)
 
     def _log_tail(self) -> str:
         text = (self.run_dir.root / "kernel.log").read_bytes()[-2000:]
@@ -221,6 +318,158 @@ class NotebookRunner:
                 await asyncio.wait_for(km.shutdown_kernel(now=True), timeout=10)
         except Exception as error:
             log.debug("kernel shutdown: %s", error)
+
+
+class _Session:
+    """One kernel's cells: the student's, then the harness's."""
+
+    def __init__(
+        self,
+        runner: NotebookRunner,
+        client: _CappedNotebookClient,
+        km: AsyncKernelManager,
+        sandbox: Sandbox,
+        cap: _OutputCap,
+        monitor: zmq.asyncio.Socket,
+        replies: dict[int, dict[str, Any]],
+        execution: Execution,
+    ) -> None:
+        self.runner = runner
+        self.limits = runner.limits
+        self.client = client
+        self.km = km
+        self.sandbox = sandbox
+        self.cap = cap
+        self.monitor = monitor
+        self.replies = replies
+        self.execution = execution
+
+    async def student_cells(self, notebook: nbformat.NotebookNode, started: float) -> None:
+        execution = self.execution
+        deadline = started + self.limits.notebook_timeout
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            label = f"cell {index + 1}"
+            remaining = deadline - time.monotonic()
+            if execution.kernel_died or remaining <= 1:
+                execution.notebook_timed_out = not execution.kernel_died
+                execution.cells.append(CellOutcome(label, "not run"))
+                continue
+            self.client.timeout = int(min(self.limits.cell_timeout, remaining))
+            execution.cells.append(await self._execute(cell, index, label))
+            execution.kernel_died = execution.kernel_died or execution.cells[-1].status == "kernel died"
+
+    async def harness_cells(self, notebook: nbformat.NotebookNode, cells: list[tuple[str, str]]) -> None:
+        """Appended to the (grader's copy of the) notebook: nbclient indexes cells by position."""
+        execution = self.execution
+        self.client.timeout = int(self.limits.harness_timeout)
+        for label, source in cells:
+            if execution.kernel_died:
+                execution.harness.append(CellOutcome(label, "not run"))
+                continue
+            cell = nbformat.v4.new_code_cell(source)
+            notebook.cells.append(cell)
+            outcome = await self._execute(cell, len(notebook.cells) - 1, label)
+            execution.harness.append(outcome)
+            execution.kernel_died = execution.kernel_died or outcome.status == "kernel died"
+
+    async def _execute(self, cell: nbformat.NotebookNode, index: int, label: str) -> CellOutcome:
+        started = time.monotonic()
+        self.cap.start_cell()
+        try:
+            await self.client.async_execute_cell(cell, index, store_history=False)
+        except DeadKernelError:
+            reason = self.runner._stop_reason or ""
+            return CellOutcome(label, "kernel died", reason, time.monotonic() - started, self.cap.cell_dropped)
+        finally:
+            self.cap.refused_messages += await self._disconnects()
+            if self.cap.marker is not None:
+                self.cap.marker.text = f"[output truncated: {self.cap.details()}]\n"
+            cell.outputs = []  # the grader reads results from files, never from outputs
+        seconds = time.monotonic() - started
+        outcome = self._outcome(label, self.replies.pop(index, None), seconds)
+        if outcome.status == "timeout" and not await self._responsive():
+            await self.runner.stop_kernel(self.km, self.sandbox, "ignored the interrupt")
+            outcome.error += "; it did not stop when interrupted, so the kernel was stopped"
+            self.execution.kernel_died = True
+        return outcome
+
+    def _outcome(self, label: str, reply: dict[str, Any] | None, seconds: float) -> CellOutcome:
+        details = self.cap.details()
+        note = f"output truncated: {details}" if details else ""
+        dropped = self.cap.cell_dropped
+        if reply is None:
+            return CellOutcome(label, "output truncated" if details else "ok", details, seconds, dropped)
+        if reply.get("ename") == TIMEOUT_ENAME:
+            error = f"ran longer than {self.client.timeout} s" + (f"; {note}" if note else "")
+            return CellOutcome(label, "timeout", error, seconds, dropped)
+        error = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}".strip()[:500]
+        return CellOutcome(label, "error", error + (f"; {note}" if note else ""), seconds, dropped)
+
+    async def _responsive(self) -> bool:
+        """After an interrupted cell: does the kernel answer an empty request within the grace time?"""
+        kc = self.client.kc
+        msg_id = kc.execute("", silent=True, store_history=False)
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                message = await kc.get_shell_msg(timeout=remaining)
+            except queue.Empty:
+                return False
+            if message.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+        return False
+
+    async def _disconnects(self) -> int:
+        """How often the output channel dropped the kernel for an oversized message; reconnects it.
+
+        libzmq does not reconnect after refusing a message, and without the channel every
+        later cell would wait for its end of output in vain.
+        """
+        count = 0
+        while True:
+            try:
+                event = parse_monitor_message(await self.monitor.recv_multipart(zmq.NOBLOCK))
+            except zmq.ZMQError:  # zmq.Again: nothing more
+                break
+            count += event["event"] == zmq.EVENT_DISCONNECTED
+        if count:
+            socket, url = self.client.kc.iopub_channel.socket, self.client.kc._make_url("iopub")
+            with contextlib.suppress(zmq.ZMQError):
+                socket.disconnect(url)
+            socket.connect(url)
+        return count
+
+
+def host_usage(paths: list[Path], max_entries: int) -> tuple[int, int]:
+    """Bytes allocated and entries found under ``paths``; stops counting past ``max_entries``."""
+    used = entries = 0
+    pending = [str(path) for path in paths]
+    while pending:
+        path = pending.pop()
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        used += info.st_blocks * 512
+        if not os.path.isdir(path) or os.path.islink(path):
+            continue
+        try:
+            names = os.listdir(path)
+        except PermissionError:  # the kernel shares our uid (user namespace) and may have closed it
+            try:
+                os.chmod(path, 0o700)
+                names = os.listdir(path)
+            except OSError:
+                continue
+        except OSError:
+            continue
+        entries += len(names)
+        if entries > max_entries:
+            break
+        pending.extend(os.path.join(path, name) for name in names)
+    return used, entries
 
 
 class KernelStartError(RuntimeError):

@@ -4,7 +4,12 @@ Jupyter starts a kernel by running a command line; this module is that command's
 step, so the limits are in place before a single line of student code exists and every
 process the kernel starts inherits them. Usage::
 
-    python -m autograder.execution.launch [--cgroup-procs FILE]... [--rlimit NAME=N]... -- CMD...
+    python -m autograder.execution.launch [--cgroup-procs FILE]... [--rlimit NAME=N]...
+        [--chown FILE]... [--seccomp-file FILE] -- CMD...
+
+``--chown`` hands a file (the kernel's connection file) to the sandbox uid, for a root
+grader whose kernel runs as that uid. ``--seccomp-file`` opens a compiled filter and
+puts its descriptor's number where ``CMD`` says ``@seccomp-fd`` (bwrap reads it there).
 """
 
 from __future__ import annotations
@@ -13,11 +18,16 @@ import argparse
 import os
 import resource
 
+SANDBOX_UID = 65534  # host.SANDBOX_UID; this module imports nothing of the package to start fast
+SECCOMP_FD_PLACEHOLDER = "@seccomp-fd"
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="autograder-launch")
     parser.add_argument("--cgroup-procs", action="append", default=[], metavar="FILE")
     parser.add_argument("--rlimit", action="append", default=[], metavar="NAME=N")
+    parser.add_argument("--chown", action="append", default=[], metavar="FILE")
+    parser.add_argument("--seccomp-file", metavar="FILE")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -26,6 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     for procs in args.cgroup_procs:
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
+    for path in args.chown:
+        os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    if args.seccomp_file:
+        descriptor = os.open(args.seccomp_file, os.O_RDONLY)
+        os.set_inheritable(descriptor, True)
+        command = [str(descriptor) if part == SECCOMP_FD_PLACEHOLDER else part for part in command]
     for item in args.rlimit:
         name, _, value = item.partition("=")
         limit = int(value)

@@ -1,35 +1,53 @@
-"""The sandbox a student kernel runs in: bubblewrap namespaces plus cgroup limits.
+"""The sandbox a student kernel runs in: bubblewrap namespaces, a uid, cgroups, rlimits, seccomp.
 
 Inside, the kernel sees a read-only system (``/usr``, the Python installation and its
-site-packages, a few files of ``/etc``), a private ``/tmp``, a writable scratch dir that
-is its ``HOME`` and working directory, the grader's input dir read-only and an output
-dir. It does not see the repository (so neither ``reference/`` nor the hidden checks),
-other submissions, the gradebook or the grader's environment. It has no network (its own
-empty network namespace), its own PID namespace, uid 65534, and a new session.
+site-packages, a few files of ``/etc``), a private size-limited ``/tmp``, a private
+size-limited scratch dir that is its ``HOME`` and working directory, the grader's input
+dir read-only, and the output and IPC dirs it must write. It does not see the
+repository (so neither ``reference/`` nor the hidden checks), other submissions, the
+gradebook or the grader's environment. It has no network (its own empty network
+namespace), its own PID namespace, a new session and no capabilities.
+
+When the grader runs as root, bwrap builds the sandbox without a user namespace and a
+small step inside (``host.DROP_PRIVILEGES``) makes the kernel host uid 65534 with
+``no_new_privs`` before any student code exists; otherwise the kernel is uid 65534 in a
+user namespace, which is the grader's own uid on the host. Either way only the mounted
+directories must be readable by the sandbox uid: their parents, say a 0700 home holding
+the Python installation, are recreated by bwrap and never traversed.
 
 Paths keep their host names inside the sandbox, so the kernel's IPC sockets and
-connection file, which both sides use, need no translation. The Python installation is
-bound in at its own path: a home directory that another uid cannot read (say
-``/root/.pyenv``) is never traversed, because only the installation itself is mounted.
+connection file, which both sides use, need no translation.
 
-Where ``bwrap`` cannot run, the kernel still runs in a scratch dir with a scrubbed
-environment and whatever cgroup limits are available, and ``mode`` says "degraded" with
-the reason, which the CLI prints loudly.
+Without a usable ``bwrap`` a sandboxed run raises ``SandboxUnavailable``; only
+``Limits(sandbox=False)`` (``--no-sandbox``) runs a kernel outside it, in a scratch dir
+with a scrubbed environment and the cgroup and rlimit limits that remain.
 """
 
 from __future__ import annotations
 
-import functools
+import logging
 import os
 import shutil
-import subprocess
 import sys
-import sysconfig
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.execution import host, seccomp
 from autograder.execution.cgroups import RunCgroup
+from autograder.execution.host import SANDBOX_UID, bwrap_problem, interpreter_paths
+
+__all__ = [
+    "SANDBOX_UID",
+    "Limits",
+    "RunDirectory",
+    "Sandbox",
+    "SandboxUnavailable",
+    "bwrap_problem",
+    "interpreter_paths",
+]
+
+log = logging.getLogger(__name__)
 
 ETC_FILES = (
     "ld.so.cache",
@@ -45,69 +63,48 @@ ETC_FILES = (
     "fonts",
 )
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-SANDBOX_UID = 65534
+MiB = 1024**2
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one submission's kernel."""
 
-    memory_bytes: int = 4 * 1024**3
-    max_processes: int = 128
-    cpu_seconds: int = 1800
+    memory_bytes: int = 4 * 1024**3  # cgroup memory ceiling (RLIMIT_DATA where there is no cgroup)
+    max_processes: int = 128  # cgroup pids.max: the kernel and everything it starts
+    cpu_seconds: int = 1800  # RLIMIT_CPU of each process
     cell_timeout: float = 60.0
-    notebook_timeout: float = 900.0
-    harness_timeout: float = 120.0
-    tmpfs_bytes: int = 512 * 1024**2
+    notebook_timeout: float = 900.0  # all student cells together
+    harness_timeout: float = 120.0  # each harness cell
+    tmpfs_bytes: int = 512 * MiB  # each of /tmp and the scratch dir (also charged as memory)
+    file_bytes: int = 256 * MiB  # RLIMIT_FSIZE: the largest file the kernel may write
+    open_files: int = 1024  # RLIMIT_NOFILE
+    disk_bytes: int = 1024 * MiB  # what the kernel may put in the run's host dirs (outputs, IPC)
+    cell_output_bytes: int = 1 * MiB  # outputs kept per cell; the rest is dropped and counted
+    notebook_output_bytes: int = 4 * MiB  # outputs kept per notebook
     threads: int = 1
     sandbox: bool = True  # False only by explicit choice (--no-sandbox), e.g. a student's own check
 
 
-@functools.cache
-def bwrap_problem() -> str | None:
-    """Why bubblewrap cannot be used here, or None when it works."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return "bwrap not installed (apt-get install bubblewrap)"
-    probe = [
-        bwrap,
-        "--unshare-all",
-        "--die-with-parent",
-        "--uid",
-        str(SANDBOX_UID),
-        "--ro-bind",
-        "/",
-        "/",
-        "--proc",
-        "/proc",
-        "true",
-    ]
-    result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        return f"bwrap cannot create namespaces: {result.stderr.strip()[:200]}"
-    return None
+class SandboxUnavailable(RuntimeError):
+    """Grading was asked for with the sandbox, and bubblewrap cannot run on this host."""
 
-
-def interpreter_paths() -> list[str]:
-    """Directories the kernel's Python needs: its installation and every site-packages.
-
-    Site dirs are collected from ``sys.path`` (a ``.pth`` file may add a shared
-    dependency cache), so the project checkout itself is never among them.
-    """
-    wanted = {sys.prefix, sys.base_prefix, sysconfig.get_path("stdlib"), sysconfig.get_path("purelib")}
-    wanted.update(entry for entry in sys.path if Path(entry).name in ("site-packages", "dist-packages"))
-    resolved = {os.path.realpath(path) for path in wanted} | wanted
-    existing = sorted(path for path in resolved if path and Path(path).is_dir())
-    # Bind only the outermost directories; nested ones come along.
-    return [path for path in existing if not any(path.startswith(other + os.sep) for other in existing)]
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"the sandbox cannot run here: {reason}. Install bubblewrap (apt-get install bubblewrap) on a host "
+            "that allows namespaces (`autograder doctor` shows what is missing), or pass --no-sandbox to run "
+            "student code unsandboxed, knowingly: only for code you trust, such as your own"
+        )
 
 
 class RunDirectory:
     """A run's private directories on the host, removed as a whole afterwards.
 
     ``inputs`` (read-only inside) receives the probe plan just before the harness runs;
-    ``outputs`` receives the raw probe results; ``scratch`` is the student's home;
-    ``ipc`` holds the kernel's connection file and sockets.
+    ``outputs`` receives the raw probe results; ``scratch`` is the student's home (a
+    tmpfs inside the sandbox, this host dir only with --no-sandbox); ``ipc`` holds the
+    kernel's connection file and sockets.
     """
 
     def __init__(self, parent: str | None = None) -> None:
@@ -130,18 +127,28 @@ class Sandbox:
     def __init__(self, run: RunDirectory, limits: Limits) -> None:
         self.run = run
         self.limits = limits
+        self.isolated = limits.sandbox
+        if self.isolated:
+            problem = bwrap_problem()
+            if problem is not None:
+                raise SandboxUnavailable(problem)
+        report = host.probe()
+        self.separate_uid = self.isolated and host.privileged()
+        self.seccomp_file: Path | None = None
+        if self.isolated and report.seccomp_problem is None:
+            self.seccomp_file = run.root / "seccomp.bpf"
+            self.seccomp_file.write_bytes(seccomp.compile_filter())
+        if self.separate_uid:  # the kernel's uid must create its sockets and outputs
+            for directory in (run.ipc, run.outputs):
+                os.chown(directory, SANDBOX_UID, SANDBOX_UID)
         self.cgroup = RunCgroup.create(limits.memory_bytes, limits.max_processes)
-        problems = [problem for problem in (bwrap_problem(), self._cgroup_problem()) if problem]
-        self.mode = "degraded (" + "; ".join(problems) + ")" if problems else "bubblewrap + cgroups"
+        self.mode = report.summary(self.isolated, self.cgroup is not None, self.separate_uid)
 
     @property
-    def isolated(self) -> bool:
-        return bwrap_problem() is None
-
-    def _cgroup_problem(self) -> str | None:
-        if self.cgroup is None:
-            return "no writable cgroup: memory and process limits not enforced"
-        return None
+    def writable_host_dirs(self) -> list[Path]:
+        """Host directories the kernel can write to: watched against ``Limits.disk_bytes``."""
+        dirs = [self.run.outputs, self.run.ipc]
+        return dirs if self.isolated else [*dirs, self.run.scratch]
 
     def environment(self) -> dict[str, str]:
         """The kernel's whole environment: nothing of the grader's leaks in."""
@@ -163,74 +170,61 @@ class Sandbox:
             "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
         }
 
+    def rlimits(self) -> dict[str, int]:
+        """The rlimits every process of the kernel gets (``launch`` sets them)."""
+        limits = {
+            "cpu": self.limits.cpu_seconds,
+            "fsize": self.limits.file_bytes,
+            "nofile": self.limits.open_files,
+            "core": 0,
+        }
+        if self.cgroup is None:  # per process only, but better than nothing
+            limits["data"] = self.limits.memory_bytes
+        return limits
+
     def kernel_argv(self) -> list[str]:
-        """``launch`` (cgroups, rlimits) -> ``bwrap`` (namespaces) -> ipykernel."""
+        """``launch`` (cgroups, rlimits) -> ``bwrap`` (namespaces, seccomp) -> [drop to uid] -> ipykernel."""
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        launcher = [
-            sys.executable,
-            "-m",
-            "autograder.execution.launch",
-            f"--rlimit=cpu={self.limits.cpu_seconds}",
-            "--rlimit=core=0",
-        ]
+        # A root grader's kernel runs as SANDBOX_UID and must read its connection file.
+        return self.wrap(kernel, ["--chown={connection_file}"] if self.separate_uid else [])
+
+    def wrap(self, command: list[str], launcher_options: list[str] | None = None) -> list[str]:
+        """The command line that runs ``command`` in this sandbox, with its limits."""
+        launcher = [sys.executable, "-m", "autograder.execution.launch", *(launcher_options or [])]
+        launcher += [f"--rlimit={name}={value}" for name, value in self.rlimits().items()]
         if self.cgroup is not None:
             launcher += [f"--cgroup-procs={procs}" for procs in self.cgroup.procs_files]
         if not self.isolated:
-            return [*launcher, "--", "env", "-i", *self._env_assignments(), *kernel]
-        return [*launcher, "--", *self._bwrap_argv(), *kernel]
+            return [*launcher, "--", "env", "-i", *self._env_assignments(), *command]
+        if self.seccomp_file is not None:
+            launcher.append(f"--seccomp-file={self.seccomp_file}")
+        return [*launcher, "--", *self._bwrap_argv(), *host.command_prefix(), *command]
 
     def _env_assignments(self) -> list[str]:
         return [f"{key}={value}" for key, value in self.environment().items()]
 
     def _bwrap_argv(self) -> list[str]:
         run = self.run
-        argv = [
-            "bwrap",
-            "--unshare-all",
-            "--die-with-parent",
-            "--new-session",
-            "--uid",
-            str(SANDBOX_UID),
-            "--gid",
-            str(SANDBOX_UID),
-            "--hostname",
-            "sandbox",
-            "--clearenv",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--size",
-            str(self.limits.tmpfs_bytes),
-            "--tmpfs",
-            "/tmp",
-        ]
+        argv = ["bwrap", *host.namespace_options(), "--hostname", "sandbox", "--clearenv"]
+        if self.seccomp_file is not None:
+            argv += ["--seccomp", "@seccomp-fd"]  # launch.py puts the descriptor's number here
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--perms", "1777", "--size", str(self.limits.tmpfs_bytes), "--tmpfs", "/tmp"]
         for directory in SYSTEM_DIRS:
             if os.path.islink(directory):
                 argv += ["--symlink", os.readlink(directory), directory]
             elif os.path.isdir(directory):
                 argv += ["--ro-bind", directory, directory]
-        for name in ETC_FILES:
-            if os.path.exists(f"/etc/{name}"):
-                argv += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        for path in interpreter_paths():
-            argv += ["--ro-bind", path, path]
-        argv += [
-            "--bind",
-            str(run.scratch),
-            str(run.scratch),
-            "--bind",
-            str(run.ipc),
-            str(run.ipc),
-            "--bind",
-            str(run.outputs),
-            str(run.outputs),
-            "--ro-bind",
-            str(run.inputs),
-            str(run.inputs),
-            "--chdir",
-            str(run.scratch),
-        ]
+        binds = [("--ro-bind", f"/etc/{name}") for name in ETC_FILES if os.path.exists(f"/etc/{name}")]
+        binds += [("--ro-bind", path) for path in interpreter_paths() if not _under(path, SYSTEM_DIRS)]
+        binds += [("--bind", str(run.ipc)), ("--bind", str(run.outputs)), ("--ro-bind", str(run.inputs))]
+        # bwrap makes missing parents 0700, which the kernel's own uid could not traverse.
+        for parent in _parents([path for _, path in binds] + [str(run.scratch)]):
+            argv += ["--perms", "0755", "--dir", parent]
+        for option, path in binds:
+            argv += [option, path, path]
+        argv += ["--perms", "1777", "--size", str(self.limits.tmpfs_bytes), "--tmpfs", str(run.scratch)]
+        argv += ["--chdir", str(run.scratch)]
         for key, value in self.environment().items():
             argv += ["--setenv", key, value]
         return argv
@@ -239,3 +233,18 @@ class Sandbox:
         """Kill whatever the submission left running and drop the cgroup."""
         if self.cgroup is not None:
             self.cgroup.remove()
+
+
+def _under(path: str, directories: tuple[str, ...]) -> bool:
+    return any(path == directory or path.startswith(directory + "/") for directory in directories)
+
+
+def _parents(mounts: list[str]) -> list[str]:
+    """Ancestors of the mount points that bwrap must create (not "/", not in system binds), outermost first."""
+    parents: set[str] = set()
+    for mount in mounts:
+        path = os.path.dirname(mount)
+        while path not in ("/", "", "/tmp") and not _under(path, SYSTEM_DIRS):
+            parents.add(path)
+            path = os.path.dirname(path)
+    return sorted(parents, key=lambda path: (path.count("/"), path))

@@ -1,7 +1,8 @@
 """Every bundled example submission of every assignment grades as its variant promises.
 
 Wrong variants lose points on the question they break, keep them elsewhere, and get the
-diagnosis their author expected; the template scores 0 without a grader fault.
+diagnosis their author expected; the template scores 0 without a grader fault. The promises
+are checked by ``authoring.validate.broken_promises``, the code ``autograder validate`` runs.
 """
 
 import json
@@ -9,9 +10,9 @@ import json
 import pytest
 
 from autograder.authoring import assignment as assignments
-from autograder.authoring import variants
-from autograder.grading import batch
-from autograder.grading.reports import feedback_markdown
+from autograder.authoring import validate, variants
+from autograder.grading import batch, intake
+from autograder.grading.reports import feedback_text
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 
 CASES = [
@@ -30,11 +31,11 @@ def graded() -> dict:
         batch.grade_all(
             COURSE,
             assignment_id,
-            batch.collect([folder]),
+            intake.collect([folder]),
             SECRET,
             FAST_LIMITS,
             workers=2,
-            on_result=lambda result: results.setdefault((result.assignment, result.student), result),
+            on_result=lambda submission, result: results.setdefault((result.assignment, result.student), result),
         )
     return results
 
@@ -54,16 +55,4 @@ def test_example_grades_as_promised(graded: dict, assignment_id: str, variant: v
     result = graded[(assignment_id, variant.name)]
     assert not result.fault
     assert result.sandbox == "bubblewrap + cgroups"
-    for question in result.questions:
-        if variant.expected_full(question.id):
-            assert question.score == question.points, feedback_markdown(result)
-        elif question.id in variant.loses:
-            assert question.score < question.points, f"{question.id} should lose points"
-            text = "\n".join([question.summary] + [c.message + " " + c.diagnosis for c in question.checks])
-            assert variant.diagnosis in text, f"{question.id}: expected {variant.diagnosis!r} in:\n{text}"
-    if variant.base == "template":
-        assert result.score == 0
-    if variant.notebook_problem:
-        assert any(variant.notebook_problem in problem for problem in result.notebook_problems)
-    elif variant.base == "reference" and not variant.loses:
-        assert result.notebook_problems == []  # a correct notebook runs cleanly
+    assert validate.broken_promises(variant, result) == [], feedback_text(result)

@@ -1,6 +1,7 @@
 """The sandbox's promises, each checked from inside a real student kernel."""
 
 import asyncio
+import dataclasses
 import os
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 
 from autograder.execution.harness import Harness, Probe
 from autograder.execution.kernel import Execution, NotebookRunner
-from autograder.execution.sandbox import Limits, RunDirectory
+from autograder.execution.sandbox import Limits, RunDirectory, SandboxUnavailable
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
 
 
@@ -45,7 +46,7 @@ def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> N
             "home": "os.environ['HOME'] == os.getcwd()",
         },
     )
-    assert execution.sandbox_mode == "bubblewrap + cgroups"
+    assert execution.sandbox_mode.startswith("bubblewrap (uid 65534, no network) + cgroup")
     values = {qid: output.value for qid, output in outputs.items()}
     assert values == {
         "reference": False,
@@ -150,12 +151,46 @@ def test_non_regular_or_huge_outputs_are_refused(planted: str, monkeypatch) -> N
         run.remove()
 
 
-def test_without_bwrap_the_run_is_degraded_loudly_but_still_scrubbed(monkeypatch) -> None:
+def test_without_bwrap_a_sandboxed_run_refuses_to_start(monkeypatch) -> None:
     from autograder.execution import sandbox
 
-    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "bwrap not installed (test)")
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "bwrap is not installed (test)")
+    with pytest.raises(SandboxUnavailable) as raised:
+        run_notebook([], {"q1": "1"})
+    assert raised.value.reason == "bwrap is not installed (test)"
+    assert "apt-get install bubblewrap" in str(raised.value) and "--no-sandbox" in str(raised.value)
+
+
+def test_no_sandbox_is_an_explicit_choice_and_still_scrubbed(monkeypatch) -> None:
+    from autograder.execution import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda: "bwrap is not installed (test)")
     monkeypatch.setenv("AUTOGRADER_CANARY", "grader-only")
-    execution, outputs = run_notebook([], {"environment": "'AUTOGRADER_CANARY' in os.environ", "cwd": "os.getcwd()"})
-    assert execution.sandbox_mode.startswith("degraded (bwrap not installed (test)")
+    limits = dataclasses.replace(FAST_LIMITS, sandbox=False)
+    execution, outputs = run_notebook(
+        [], {"environment": "'AUTOGRADER_CANARY' in os.environ", "cwd": "os.getcwd()"}, limits
+    )
+    assert execution.sandbox_mode.startswith("none (--no-sandbox)")
     assert outputs["environment"].value is False
     assert outputs["cwd"].value.endswith("/scratch")
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="the user-namespace variant is what non-root graders get anyway")
+def test_user_namespace_variant_used_by_non_root_graders(monkeypatch) -> None:
+    """As root we can still build the sandbox the way an ordinary user's grader does."""
+    from autograder.execution import host
+
+    monkeypatch.setattr(host, "privileged", lambda: False)
+    execution, outputs = run_notebook(
+        ["import socket"],
+        {
+            "uid": "os.getuid()",
+            "network": "[name for _, name in socket.if_nameindex()]",
+            "userns": "os.path.exists('/proc/self/ns/user') and open('/proc/self/uid_map').read().split()[:2]",
+        },
+    )
+    assert execution.sandbox_mode.startswith("bubblewrap (uid 65534 in userns")
+    assert outputs["uid"].value == 65534
+    assert outputs["network"].value == ["lo"]
+    assert outputs["userns"].value == ["65534", "0"]  # our uid 0 appears as 65534, nothing else is mapped
