@@ -63,7 +63,7 @@ def compare(actual: Any, expected: Any, rule: Rule = CLOSE, device: str = "cpu",
         return _compare_sequence(actual, expected, rule, device, path)
     if isinstance(expected, dict):
         return _compare_dict(actual, expected, rule, device, path)
-    return _compare_scalar(actual, expected, rule, path)
+    return _compare_scalar(actual, expected, rule, device, path)
 
 
 def describe_type(value: Any) -> str:
@@ -114,7 +114,7 @@ def _compare_dict(actual: Any, expected: dict, rule: Rule, device: str, path: st
     return None
 
 
-def _compare_scalar(actual: Any, expected: Any, rule: Rule, path: str) -> Mismatch | None:
+def _compare_scalar(actual: Any, expected: Any, rule: Rule, device: str, path: str) -> Mismatch | None:
     if expected is None or isinstance(expected, str):
         if actual != expected or type(actual) is not type(expected):
             return Mismatch("values", path, f"returned {_short(actual)}, expected {_short(expected)}")
@@ -130,7 +130,9 @@ def _compare_scalar(actual: Any, expected: Any, rule: Rule, path: str) -> Mismat
     if isinstance(expected, float):
         if type(actual) not in (int, float):
             return _type_mismatch(actual, "a Python float", path)
-        tolerance = tolerance_for(torch.tensor(expected, dtype=rule.float_dtype), rule.rtol, rule.atol, rule.scale_atol)
+        tolerance = tolerance_for(
+            torch.tensor(expected, dtype=rule.float_dtype), rule.rtol, rule.atol, rule.scale_atol, device
+        )
         if math.isnan(expected) and math.isnan(actual):
             return None
         difference = abs(actual - expected)
@@ -173,11 +175,13 @@ def _compare_array(
         )
     if wanted_kind == "tensor" and actual.device.split(":")[0] != device.split(":")[0]:
         return Mismatch("device", path, f"on device {actual.device}, expected {device} (the inputs' device)")
-    return _compare_values(data, reference, rule, path)
+    return _compare_values(data, reference, rule, device, path)
 
 
-def _compare_values(actual: torch.Tensor, expected: torch.Tensor, rule: Rule, path: str) -> Mismatch | None:
-    tolerance = tolerance_for(expected, rule.rtol, rule.atol, rule.scale_atol)
+def _compare_values(
+    actual: torch.Tensor, expected: torch.Tensor, rule: Rule, device: str, path: str
+) -> Mismatch | None:
+    tolerance = tolerance_for(expected, rule.rtol, rule.atol, rule.scale_atol, device)
     if expected.dtype == torch.bool or actual.dtype == torch.bool:
         a, e = actual.to(torch.int64), expected.to(torch.int64)
     else:

@@ -20,6 +20,18 @@ from autograder.execution.harness import ProbeOutput
 log = logging.getLogger(__name__)
 
 
+HARD_CODED_GPU = (
+    "your function hard-codes the GPU (.cuda() or device='cuda'): create tensors on the inputs' device "
+    "(device=x.device, or torch.zeros_like(x)) so that it runs on CPU and GPU alike"
+)
+HARD_CODED_CPU = (
+    "for CUDA inputs your function returns a CPU result: it hard-codes the CPU (.cpu(), .numpy(), or a new "
+    "tensor without device=x.device); keep the result on the inputs' device"
+)
+# What torch says when code asks for CUDA on a machine without it.
+NO_CUDA_ERRORS = ("Found no NVIDIA driver", "Torch not compiled with CUDA", "No CUDA GPUs are available")
+
+
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
@@ -54,9 +66,14 @@ def judge(
             )
         message = f"`{function}` raised {output.error.get('type')}: {output.error.get('message', '')}"
         return Verdict(
-            False, message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")), kind="error"
+            False,
+            message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")),
+            HARD_CODED_GPU if device == "cpu" and _wants_a_gpu(output.error) else "",
+            kind="error",
         )
     mismatch = compare(output.value, expected, check.rule, device)
+    if mismatch is not None and mismatch.kind == "device":
+        return Verdict(False, mismatch.describe(), HARD_CODED_CPU if device != "cpu" else HARD_CODED_GPU, "device")
     if mismatch is not None:
         return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device), kind=mismatch.kind)
     observation = Observation(inputs, expected, output.value, output.inputs_after)
@@ -81,6 +98,10 @@ def _matches(mistake: Mistake, inputs: dict[str, Any], actual: Any, check: Quest
         log.debug("mistake %r not computable: %s", mistake.explanation, error)
         return False
     return compare(actual, wrong, check.rule, device) is None
+
+
+def _wants_a_gpu(error: dict[str, str]) -> bool:
+    return any(text in error.get("message", "") for text in NO_CUDA_ERRORS)
 
 
 def _raised_by_student(error: dict[str, str]) -> bool:
