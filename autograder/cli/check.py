@@ -1,0 +1,80 @@
+"""``autograder check NOTEBOOK``: the public checks through the full grading path.
+
+The assignment is the one the notebook's metadata names (``metadata.autograder``, stamped
+by ``autograder release``), whatever the file is called. The notebook runs as it would be
+graded (sandbox, top to bottom, then its functions called by name) but only on the public
+examples, so no secret is needed; the feedback printed is what a TA would see for them.
+It needs the course (the reference computes the expected answers): a student without it
+runs ``check()`` inside the notebook instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nbformat
+from rich.console import Console
+
+from autograder.authoring import assignment as assignments
+from autograder.execution.sandbox import Limits
+from autograder.grading import pipeline
+from autograder.grading.reports import feedback_text
+
+console = Console(stderr=True)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("check", help="run the public checks on one notebook, as the grader would")
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
+    parser.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run the notebook without bubblewrap (your own notebook, on a machine without it)",
+    )
+    parser.set_defaults(command=run)
+
+
+def assignment_of(path: Path) -> tuple[str, str]:
+    """(assignment id, version) from a notebook's metadata; ValueError when it names none."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # JSON and nbformat errors
+        raise ValueError(f"{path} is not a readable Jupyter notebook: {error}") from None
+    stamp = notebook.metadata.get("autograder", {})
+    if not isinstance(stamp, dict) or not isinstance(stamp.get("assignment"), str):
+        raise ValueError(
+            f"{path} does not say which assignment it belongs to (no metadata.autograder.assignment): "
+            "start from the notebook of the assignment's release"
+        )
+    return stamp["assignment"], str(stamp.get("version", ""))
+
+
+def run(args: argparse.Namespace) -> int:
+    assignment_id, version = assignment_of(args.notebook)
+    try:
+        course = assignments.course_root(args.course)
+    except assignments.AssignmentError as error:
+        raise assignments.AssignmentError(
+            f"{error}. `autograder check` grades with the course's reference, so it runs where the course is; "
+            "without it, run check() inside the notebook (see the README that came with it)"
+        ) from None
+    assignment = assignments.load(course, assignment_id)
+    if version and version != assignment.version:
+        console.print(
+            f"[yellow]warning:[/] {args.notebook.name} is from version {version} of {assignment_id}; "
+            f"checking against version {assignment.version}"
+        )
+    limits = Limits(cell_timeout=args.cell_timeout, sandbox=args.sandbox)
+    console.print(f"checking {args.notebook} as [bold]{assignment_id}[/] (public examples only)")
+    result = pipeline.grade(assignment, args.notebook, args.notebook.stem, b"", limits, public_only=True)
+    if result.sandbox:
+        style = "green" if result.sandbox.startswith("bubblewrap") else "bold red"
+        console.print(f"[{style}]sandbox: {result.sandbox}[/]", highlight=False)
+    Console(soft_wrap=True).print(feedback_text(result), markup=False, highlight=False, end="")
+    console.print("public examples only: the grader also calls your functions on hidden inputs.")
+    return 1 if result.fault else 0

@@ -1,0 +1,86 @@
+"""``autograder validate ASSIGNMENT``: grade the solution, the template and every mutant for real.
+
+Exit status 1 unless every variant grades as it promises (see ``authoring.validate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.authoring import assignment as assignments
+from autograder.authoring import validate
+from autograder.execution.sandbox import Limits
+from autograder.grading.seeds import course_secret
+
+console = Console(stderr=True)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("validate", help="prove an assignment sound: solution, template and mutants")
+    parser.add_argument("assignment")
+    parser.add_argument(
+        "--variant", action="append", metavar="NAME", help="validate only this variant (repeatable; default: all)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="notebooks graded in parallel (default: cores)"
+    )
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
+    parser.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
+    parser.set_defaults(command=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    course = assignments.course_root(args.course)
+    assignment = assignments.load(course, args.assignment)
+    known = {variant.name for variant in validate.all_variants(assignment)}
+    unknown = set(args.variant or ()) - known
+    if unknown:
+        raise ValueError(
+            f"no variant {', '.join(sorted(unknown))} in {assignment.id} (known: {', '.join(sorted(known))})"
+        )
+    limits = Limits(
+        cell_timeout=args.cell_timeout,
+        memory_bytes=int(args.memory * 1024**3),
+        threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)),
+    )
+    count = len(args.variant) if args.variant else len(known)
+    console.print(f"validating [bold]{assignment.id}[/]: grading {count} variant(s) with {args.workers} worker(s)")
+    outcomes = validate.validate(
+        course,
+        assignment,
+        course_secret(course),
+        limits,
+        args.workers,
+        only=tuple(args.variant) if args.variant else None,
+        on_outcome=lambda outcome: console.print(f"  graded {outcome.variant.name}", highlight=False),
+    )
+    table = Table(title=f"validate {assignment.id} ({assignment.title}, version {assignment.version})")
+    for column in ("variant", "expected", "got", "diagnosis", ""):
+        table.add_column(column, overflow="fold")
+    for outcome in outcomes:
+        table.add_row(
+            outcome.variant.name,
+            outcome.expected(),
+            outcome.got(),
+            outcome.diagnosis()[:100],
+            "[green]ok[/]" if outcome.ok else "[bold red]FAIL[/]",
+        )
+    Console(width=max(Console().width, 160)).print(table)
+    for mode in sorted({outcome.result.sandbox for outcome in outcomes if outcome.result.sandbox}):
+        console.print(
+            f"[{'green' if mode.startswith('bubblewrap') else 'bold red'}]sandbox: {mode}[/]", highlight=False
+        )
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    for outcome in failed:
+        for problem in outcome.problems:
+            console.print(f"[bold red]FAIL[/] {outcome.variant.name}: {problem}", highlight=False)
+    if failed:
+        broke = f"{len(failed)} of {len(outcomes)} variant(s) broke their promise"
+        console.print(f"[bold red]{assignment.id} is not sound: {broke}[/]")
+        return 1
+    console.print(f"[green]{assignment.id}: all {len(outcomes)} variant(s) graded as promised[/]")
+    return 0

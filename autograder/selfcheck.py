@@ -1,0 +1,345 @@
+"""The student's self-check: run a question's public examples on the live function.
+
+A released student folder holds ``<assignment>.public.json`` and
+``<assignment>.public.safetensors`` next to the notebook: for each question the call
+expression and driver the grader uses, the comparison rule, and for each public example
+its inputs, the reference's answer and, for every known mistake, its explanation and
+the wrong answer it gives on those inputs (precomputed by ``autograder release``). With
+that data this module judges the student's function exactly as the grader does (the
+same ``compare`` and ``judge``, the value passed through the same wire format) and prints
+the same words, without the reference, the hidden checks, the course secret or the
+sandbox. It runs offline and imports nothing that loads an assignment.
+
+In the notebook::
+
+    check = self_check("tensors", globals())
+    check("q1")   # one question
+    check()       # all of them
+
+What it cannot do: hidden cases (other inputs, drawn per student) and a question's
+property checks are code the student does not get, so a pass here is necessary, not
+sufficient; the verdict says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from autograder.checks.compare import Rule
+from autograder.checks.judge import Verdict, judge
+from autograder.checks.spec import Mistake, QuestionCheck
+from autograder.execution import wire
+from autograder.execution.harness import ProbeOutput
+from autograder.execution.probe_runner import apply_numeric_settings
+
+FORMAT = "autograder-public-checks/1"
+MAX_TRACEBACK = 4_000
+UNANSWERED = ("missing", "not implemented")
+
+
+def data_paths(folder: Path, assignment_id: str) -> tuple[Path, Path]:
+    """The public data files of an assignment in a folder: (json, safetensors)."""
+    return folder / f"{assignment_id}.public.json", folder / f"{assignment_id}.public.safetensors"
+
+
+class PublicDataError(ValueError):
+    """The public data files are missing, from another assignment or malformed."""
+
+
+class UnknownQuestion(LookupError):
+    """``check("q9")`` for a question the assignment does not have."""
+
+
+@dataclass(frozen=True)
+class PublicMistake:
+    explanation: str
+    output: Any  # the wrong answer on this example's inputs (wire tree)
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    name: str
+    inputs: Any  # wire trees, decoded afresh for every use
+    expected: Any
+    mistakes: tuple[PublicMistake, ...]
+
+
+@dataclass(frozen=True)
+class PublicQuestion:
+    id: str
+    function: str
+    points: float
+    call: str
+    driver: str
+    rule: Rule
+    cases: tuple[PublicCase, ...]
+    hidden_cases: int
+    properties: int  # property checks only the grader runs
+
+
+@dataclass(frozen=True)
+class PublicChecks:
+    assignment: str
+    title: str
+    version: str
+    questions: tuple[PublicQuestion, ...]
+    tensors: dict[str, torch.Tensor]
+
+    def question(self, question_id: str) -> PublicQuestion:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        known = ", ".join(question.id for question in self.questions)
+        raise UnknownQuestion(f"no question {question_id!r} in {self.assignment} (questions: {known})")
+
+    def decode(self, tree: Any) -> Any:
+        """A fresh trusted value (plain tensors and arrays) from a wire tree."""
+        return wire.decode_tree(tree, self.tensors)
+
+
+def rule_to_data(rule: Rule) -> dict[str, Any]:
+    return {
+        "rtol": rule.rtol,
+        "atol": rule.atol,
+        "scale_atol": rule.scale_atol,
+        "check_dtype": rule.check_dtype,
+        "float_dtype": str(rule.float_dtype).removeprefix("torch."),
+    }
+
+
+def rule_from_data(data: dict[str, Any]) -> Rule:
+    dtype = getattr(torch, str(data.get("float_dtype", "float64")), None)
+    if not isinstance(dtype, torch.dtype):
+        raise PublicDataError(f"unknown float dtype {data.get('float_dtype')!r}")
+    return Rule(data["rtol"], data["atol"], bool(data["scale_atol"]), bool(data["check_dtype"]), dtype)
+
+
+def load(folder: Path, assignment_id: str) -> PublicChecks:
+    """Read and validate an assignment's public data from ``folder``."""
+    text_path, blob_path = data_paths(folder, assignment_id)
+    if not text_path.is_file() or not blob_path.is_file():
+        raise PublicDataError(
+            f"{text_path.name} and {blob_path.name} are not in {folder}: open the notebook from the "
+            "folder it came in (they are part of the assignment download)"
+        )
+    try:
+        document = json.loads(text_path.read_text(encoding="utf-8"))
+        tensors = wire.load_blob(blob_path.read_bytes())
+        if document.get("format") != FORMAT:
+            raise PublicDataError(f"{text_path.name}: unknown format {document.get('format')!r}")
+        if document.get("assignment") != assignment_id:
+            raise PublicDataError(f"{text_path.name} belongs to assignment {document.get('assignment')!r}")
+        questions = tuple(_question(entry, tensors) for entry in document["questions"])
+    except (KeyError, TypeError, ValueError) as error:  # JSONDecodeError and WireError are ValueErrors
+        if isinstance(error, PublicDataError):
+            raise
+        raise PublicDataError(f"{text_path.name} is damaged ({error}): download the assignment again") from None
+    return PublicChecks(assignment_id, document.get("title", ""), str(document.get("version", "")), questions, tensors)
+
+
+def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> PublicQuestion:
+    cases = tuple(
+        PublicCase(
+            case["name"],
+            case["inputs"],
+            case["expected"],
+            tuple(PublicMistake(m["explanation"], m["output"]) for m in case["mistakes"]),
+        )
+        for case in entry["cases"]
+    )
+    rule = rule_from_data(wire.decode_tree(entry["rule"], tensors))
+    return PublicQuestion(
+        entry["id"],
+        entry["function"],
+        float(entry["points"]),
+        entry["call"],
+        entry["driver"],
+        rule,
+        cases,
+        int(entry["hidden_cases"]),
+        int(entry["properties"]),
+    )
+
+
+# Judging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    name: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class QuestionReport:
+    question: PublicQuestion
+    cases: tuple[CaseReport, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(case.verdict.passed for case in self.cases)
+
+    @property
+    def summary(self) -> str:
+        """One line, like the grader's: the first named mistake, else the first problem."""
+        failed = [case.verdict for case in self.cases if not case.verdict.passed]
+        if not failed:
+            return "all public examples pass" if self.cases else "no public examples (graded on hidden inputs only)"
+        return next((verdict.diagnosis for verdict in failed if verdict.diagnosis), failed[0].message)
+
+
+def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict[str, Any]) -> QuestionReport:
+    """Call the student's function on every public example of a question and judge each answer."""
+    with _numeric_settings():
+        scope = dict(namespace)
+        if question.driver:
+            exec(compile(question.driver, "<autograder driver>", "exec"), scope)
+        reports = []
+        for case in question.cases:
+            output = _call(question, case, checks, namespace, scope)
+            reference = QuestionCheck(
+                question.call,
+                cases=(),
+                rule=question.rule,
+                mistakes=tuple(_constant_mistake(checks, mistake) for mistake in case.mistakes),
+            )
+            verdict = judge(
+                reference, question.function, checks.decode(case.inputs), checks.decode(case.expected), output
+            )
+            reports.append(CaseReport(case.name, verdict))
+    return QuestionReport(question, tuple(reports))
+
+
+def _call(
+    question: PublicQuestion, case: PublicCase, checks: PublicChecks, namespace: dict[str, Any], scope: dict[str, Any]
+) -> ProbeOutput:
+    """What the harness would record: the student's value as the grader receives it."""
+    if question.function not in namespace:
+        return ProbeOutput("missing")
+    inputs = checks.decode(case.inputs)
+    try:
+        value = eval(compile(question.call, "<autograder probe>", "eval"), scope, inputs)
+    except Exception as error:  # the student's code failing is a verdict, not a crash
+        return ProbeOutput("error", error=_describe(error))
+    text, blob = wire.encode(value)
+    return ProbeOutput("ok", value=wire.decode(text, blob, received=True))
+
+
+def _constant_mistake(checks: PublicChecks, mistake: PublicMistake) -> Mistake:
+    wrong = checks.decode(mistake.output)
+    return Mistake(mistake.explanation, lambda **inputs: wrong)
+
+
+def _describe(error: BaseException) -> dict[str, str]:
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return {"type": type(error).__name__, "message": str(error)[:MAX_TRACEBACK], "traceback": text[-MAX_TRACEBACK:]}
+
+
+@contextlib.contextmanager
+def _numeric_settings() -> Iterator[None]:
+    """The grader's numeric settings while checking; the student's own afterwards."""
+    saved = (
+        getattr(torch.backends, "fp32_precision", None),
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.get_default_dtype(),
+        torch.is_grad_enabled(),
+    )
+    apply_numeric_settings()
+    try:
+        yield
+    finally:
+        precision, deterministic, warn_only, dtype, grad = saved
+        if precision is not None:
+            torch.backends.fp32_precision = precision
+        torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+
+
+# Words -------------------------------------------------------------------------------------
+
+
+def render(report: QuestionReport) -> str:
+    """A question's verdict in the grader's words (its feedback lines for public examples)."""
+    question = report.question
+    passed = sum(case.verdict.passed for case in report.cases)
+    head = f"{question.id} `{question.function}`: {passed} of {len(report.cases)} public examples pass"
+    lines = [head if report.passed else f"{head}: {report.summary}"]
+    if all(case.verdict.kind in UNANSWERED for case in report.cases if not case.verdict.passed):
+        return lines[0]  # one line says it all: the function is missing or still a stub
+    for case in report.cases:
+        verdict = case.verdict
+        if verdict.passed:
+            lines.append(f"  PASS example: {case.name}")
+        else:
+            line = f"  FAIL example: {case.name}: {verdict.message}"
+            lines.append(line + (f" -> {verdict.diagnosis}" if verdict.diagnosis else ""))
+    return "\n".join(lines)
+
+
+def closing(reports: list[QuestionReport]) -> str:
+    """What a pass here does and does not promise ("" after a single failing question)."""
+    if len(reports) == 1 and not reports[0].passed:
+        return ""
+    hidden = sum(report.question.hidden_cases for report in reports)
+    with_properties = [report.question.id for report in reports if report.question.properties]
+    more = f"the grader also runs {hidden} hidden case(s) on inputs you have not seen"
+    if with_properties:
+        more += f" and checks properties of {', '.join(with_properties)} that this self-check cannot"
+    if all(report.passed for report in reports):
+        return f"{'All public examples pass' if len(reports) > 1 else 'Passed'}. Not a grade yet: {more}."
+    failing = sum(not report.passed for report in reports)
+    return f"{failing} of {len(reports)} question(s) fail a public example. Beyond these, {more}."
+
+
+class SelfCheck:
+    """``check("q1")`` / ``check()`` in a student notebook (see ``self_check``)."""
+
+    def __init__(self, checks: PublicChecks | None, namespace: dict[str, Any], problem: str = "") -> None:
+        self.checks = checks
+        self.namespace = namespace
+        self.problem = problem
+
+    def run(self, question: str | None = None) -> list[QuestionReport]:
+        if self.checks is None:
+            raise PublicDataError(self.problem)
+        questions = self.checks.questions if question is None else (self.checks.question(question),)
+        return [run_question(self.checks, q, self.namespace) for q in questions]
+
+    def __call__(self, question: str | None = None) -> None:
+        """Print the verdict of one question (by id) or of all; never raises for the student's code."""
+        try:
+            reports = self.run(question)
+        except PublicDataError as error:
+            print(f"self-check unavailable: {error}")
+            return
+        except UnknownQuestion as error:
+            print(error)
+            return
+        print("\n".join(filter(None, [*(render(report) for report in reports), closing(reports)])))
+
+    def __repr__(self) -> str:
+        name = self.checks.assignment if self.checks else "unavailable"
+        return f"<self-check {name}: check('q1') for one question, check() for all>"
+
+
+def self_check(assignment_id: str, namespace: dict[str, Any], folder: str | Path | None = None) -> SelfCheck:
+    """The notebook's ``check``: public data from ``folder`` (default: the working directory).
+
+    Pass ``globals()`` as ``namespace``: the functions are looked up there when checked,
+    so the latest definition of each is the one judged.
+    """
+    try:
+        checks = load(Path(folder) if folder is not None else Path.cwd(), assignment_id)
+    except PublicDataError as error:
+        return SelfCheck(None, namespace, str(error))
+    return SelfCheck(checks, namespace)

@@ -1,0 +1,124 @@
+"""The student's check(): the grader's verdicts on the public examples, from the release alone."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import selfcheck
+from autograder.authoring import assignment as assignments
+from autograder.authoring import variants
+from tests.conftest import COURSE
+
+ASSIGNMENTS = assignments.available(COURSE)
+
+
+def imports_cell(assignment: assignments.Assignment) -> str:
+    notebook = nbformat.read(assignment.notebook, as_version=4)
+    return next(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_reference_passes_and_mutants_get_the_graders_diagnosis(released: dict, assignment_id: str) -> None:
+    assignment = assignments.load(COURSE, assignment_id)
+    folder = released[assignment_id].student
+    assert all(
+        report.passed for report in selfcheck.self_check(assignment_id, vars(assignment.reference), folder).run()
+    )
+    detected = []
+    for variant in variants.load_variants(assignment):
+        if variant.base != "reference" or not variant.loses:
+            continue
+        namespace = dict(vars(assignment.reference))
+        exec(imports_cell(assignment), namespace)
+        for source in variant.solutions.values():
+            exec(source, namespace)
+        for question_id in variant.loses:
+            (report,) = selfcheck.self_check(assignment_id, namespace, folder).run(question_id)
+            if not report.passed:  # the public examples show the mistake: named as the grader names it
+                assert variant.diagnosis in selfcheck.render(report), (variant.name, selfcheck.render(report))
+                detected.append(variant.name)
+    assert detected  # the public examples catch typical mistakes, not only the hidden ones
+
+
+def test_unknown_question_and_missing_function(released: dict, capsys: pytest.CaptureFixture) -> None:
+    check = selfcheck.self_check("tensors", {}, released["tensors"].student)
+    check("q9")
+    check("q1")
+    out = capsys.readouterr().out
+    assert "no question 'q9' in tensors (questions: q1, q2, q3, q4, q5)" in out
+    assert "q1 `image_to_batch`: 0 of 2 public examples pass: `image_to_batch` is not defined in your notebook" in out
+
+
+def test_missing_public_data_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    check = selfcheck.self_check("tensors", {}, tmp_path)
+    check("q1")
+    assert "self-check unavailable: tensors.public.json and tensors.public.safetensors are not in" in (
+        capsys.readouterr().out
+    )
+
+
+STUDENT_SESSION = textwrap.dedent(
+    """
+    import importlib.util, json, sys
+    import autograder
+    assert autograder.__file__.startswith(sys.argv[1]), autograder.__file__
+    for name in ("reference", "assignments", "tests"):
+        assert importlib.util.find_spec(name) is None, name
+
+    def run_notebook(path, namespace):
+        for cell in json.load(open(path))["cells"]:
+            if cell["cell_type"] == "code":
+                exec("".join(cell["source"]), namespace)
+
+    namespace = {"__name__": "__main__"}
+    run_notebook("my solution.ipynb", namespace)   # its check() cells print as they run
+    print("=== forgot 255")
+    exec(sys.stdin.read(), namespace)               # the student rewrites q1 with a typical mistake
+    namespace["check"]("q1")
+    hidden_side = ("autograder.grading", "autograder.authoring", "autograder_course")
+    loaded = [m for m in sys.modules if m.startswith(hidden_side)]
+    print("=== loaded", loaded)
+    """
+)
+
+
+def test_check_works_from_the_released_student_folder_alone(released: dict, tmp_path: Path) -> None:
+    """Unzip the LMS zip, install its wheel (offline, nothing else), run a solved notebook's cells."""
+    rel = released["tensors"]
+    with zipfile.ZipFile(rel.student_zip) as archive:
+        archive.extractall(tmp_path)
+    folder = tmp_path / "tensors"
+    site = tmp_path / "site"
+    wheel = next(folder.glob("autograder-*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    (folder / "my solution.ipynb").write_bytes((rel.solution / "tensors.ipynb").read_bytes())
+    mistake = next(v for v in variants.load_variants(assignments.load(COURSE, "tensors")) if v.name == "q1_forgot_255")
+    environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "AUTOGRADER_COURSE")}
+    completed = subprocess.run(
+        [sys.executable, "-c", STUDENT_SESSION, str(site)],
+        cwd=folder,
+        env={**environment, "PYTHONPATH": str(site)},
+        input=mistake.solutions["image_to_batch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    solved, wrong = completed.stdout.split("=== forgot 255")
+    assert "q1 `image_to_batch`: 2 of 2 public examples pass" in solved
+    assert "All public examples pass. Not a grade yet" in solved
+    assert "FAIL" not in solved
+    assert "0 of 2 public examples pass: you forgot to divide by 255" in wrong
+    assert "FAIL example: grayscale 2x3 ramp:" in wrong and "your values are 255 times the expected ones" in wrong
+    assert json.loads(wrong.split("=== loaded ")[1].replace("'", '"')) == []
