@@ -127,7 +127,7 @@ def grade(
     try:
         notebook = read_notebook(source, assignment)
     except SubmissionError as error:
-        return rejected(assignment, student, str(error))
+        return rejected(assignment, student, str(error), public_only)
     result = SubmissionResult(student, assignment.id, assignment.max_score)
     probes = plan(assignment, student, secret, public_only, device)
     run = RunDirectory()
@@ -148,10 +148,10 @@ def grade(
     return result
 
 
-def rejected(assignment: Assignment, student: str, reason: str) -> SubmissionResult:
+def rejected(assignment: Assignment, student: str, reason: str, public_only: bool = False) -> SubmissionResult:
     """The result of a submission that cannot be run at all: 0 points, with the reason."""
     result = SubmissionResult(student, assignment.id, assignment.max_score, notebook_problems=[reason])
-    result.questions = [_unanswered(question, reason) for question in assignment.questions]
+    result.questions = [_unanswered(question, reason, public_only) for question in assignment.questions]
     return result
 
 
@@ -235,9 +235,10 @@ def _notebook_problems(execution: Execution) -> list[str]:
     return problems
 
 
-def _unanswered(question: Question, reason: str) -> QuestionResult:
+def _unanswered(question: Question, reason: str, public_only: bool) -> QuestionResult:
     checks = [
         CheckResult(case.name, case.hidden, case.weight, False, reason, kind="submission")
         for case in question.check.cases
+        if not (public_only and case.hidden)
     ]
     return QuestionResult(question.id, question.function, question.points, 0.0, checks)
