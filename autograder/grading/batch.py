@@ -168,4 +168,5 @@ def _client(workers: int, gpus: int, scheduler: str | None) -> Iterator[Client]:
 
 
 def _worker_spec(nanny: type, resources: dict[str, int], env: dict[str, str] | None = None) -> dict:
-    return {"cls": nanny, "options": {"nthreads": 1, "resources": resources, "env": env or {}}}
+    options = {"nthreads": 1, "resources": resources, "env": env or {}, "silence_logs": logging.ERROR}
+    return {"cls": nanny, "options": options}
