@@ -14,6 +14,7 @@ from rich.console import Console
 
 from autograder.authoring import assignment as assignments
 from autograder.cli import check, doctor, examples, grade, release, validate
+from autograder.execution.sandbox import SandboxUnavailable
 
 console = Console(stderr=True)
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.command(args)
-    except (assignments.AssignmentError, FileNotFoundError, ValueError) as error:
+    except (assignments.AssignmentError, SandboxUnavailable, FileNotFoundError, ValueError) as error:
         console.print(f"[bold red]error:[/] {error}")
         return 2
 

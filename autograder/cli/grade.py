@@ -18,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.authoring import assignment as assignments
-from autograder.execution.sandbox import Limits
+from autograder.execution.host import bwrap_problem
+from autograder.execution.sandbox import Limits, SandboxUnavailable
 from autograder.grading import intake
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.results import SubmissionResult
@@ -86,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         threads=max(1, (os.cpu_count() or 1) // workers),
         sandbox=args.sandbox,
     )
+    if args.sandbox and args.scheduler is None and bwrap_problem() is not None:  # refuse before 300 faults
+        raise SandboxUnavailable(str(bwrap_problem()))
     output = args.output / assignment.id
     output.mkdir(parents=True, exist_ok=True)
     gradebook = Gradebook(args.database or sqlite_url(output / "gradebook.sqlite"))

@@ -7,8 +7,8 @@ and its children really use, tells us afterwards whether it hit the memory ceili
 lets us kill every process the submission started.
 
 Both the v1 (separate ``memory`` and ``pids`` hierarchies) and the unified v2 layout are
-supported. Where neither is writable, ``RunCgroup.create`` returns None and the caller
-reports the sandbox as degraded.
+supported. Where neither is writable, ``RunCgroup.create`` returns None, the sandbox
+falls back to ``RLIMIT_DATA`` and its mode says "NO cgroup".
 """
 
 from __future__ import annotations

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograder.execution import probe_runner, wire
-from autograder.execution.sandbox import RunDirectory
+from autograder.execution.sandbox import RunDirectory, empty_directory
 
 MAX_OUTPUT_BYTES = 256 * 1024**2
 SOURCES = (("<autograder:wire>", Path(wire.__file__)), ("<autograder:probes>", Path(probe_runner.__file__)))
@@ -63,7 +62,7 @@ class Harness:
         self.probes = probes
 
     def prepare(self) -> list[tuple[str, str]]:
-        _empty(self.run.outputs)  # whatever the student's cells planted there is not the harness's output
+        empty_directory(self.run.outputs)  # whatever the student's cells planted there is not the harness's output
         plan: dict[str, Any] = {
             question: {"function": function, "driver": driver, "probes": []}
             for question, (function, driver) in self.questions.items()
@@ -146,22 +145,6 @@ def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutpu
     if status == "missing":
         return ProbeOutput("missing")
     return ProbeOutput("no output", problem="the harness output was malformed")
-
-
-def _empty(directory: Path) -> None:
-    """Remove everything in ``directory``, whatever permissions the kernel gave it."""
-    pending = [str(directory)]
-    while pending:  # first make every directory below ours to list and change (symlinks are not followed)
-        path = pending.pop()
-        os.chmod(path, 0o700)
-        with os.scandir(path) as entries:
-            pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
-    with os.scandir(directory) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
 
 
 def _read_regular_file(path: Path) -> bytes:

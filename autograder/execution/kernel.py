@@ -137,8 +137,8 @@ class _OutputCap:
     def details(self) -> str:
         """What was dropped from the current cell's output, or ""."""
         parts = []
-        if self.cell_dropped:
-            parts.append(f"{self.cell_dropped:,} bytes dropped")
+        if self.cell_dropped:  # "at least": a lagging grader's socket also drops messages unseen
+            parts.append(f"at least {self.cell_dropped:,} bytes dropped")
         if self.refused_messages:
             parts.append(f"a message over {MAX_MESSAGE_BYTES // 1024**2} MiB refused")
         return ", ".join(parts)

@@ -25,9 +25,11 @@ with a scrubbed environment and the cgroup and rlimit limits that remain.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -84,6 +86,7 @@ class Limits:
     notebook_output_bytes: int = 4 * MiB  # outputs kept per notebook
     threads: int = 1
     sandbox: bool = True  # False only by explicit choice (--no-sandbox), e.g. a student's own check
+    gpu: bool = False  # expose the host's NVIDIA devices (a GPU runner's kernel); CPU kernels never see them
 
 
 class SandboxUnavailable(RuntimeError):
@@ -105,10 +108,18 @@ class RunDirectory:
     ``outputs`` receives the raw probe results; ``scratch`` is the student's home (a
     tmpfs inside the sandbox, this host dir only with --no-sandbox); ``ipc`` holds the
     kernel's connection file and sockets.
+
+    A grader process killed mid-run (say a batch worker) cannot remove its directory, which
+    may hold hidden inputs: each new run first sweeps the directories whose owner process
+    (recorded in ``owner``) is gone.
     """
 
+    PREFIX = "autograder-run-"
+
     def __init__(self, parent: str | None = None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-run-", dir=parent))
+        self.root = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=parent))
+        (self.root / "owner").write_text(f"{socket.gethostname()} {os.getpid()}")
+        self.sweep(self.root.parent)
         self.inputs = self.root / "inputs"
         self.outputs = self.root / "outputs"
         self.scratch = self.root / "scratch"
@@ -118,7 +129,51 @@ class RunDirectory:
             directory.mkdir(mode=0o755)
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            empty_directory(self.root)
+            self.root.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError as error:  # never fail a result over cleanup, but say so
+            log.warning("run directory %s not fully removed: %s", self.root, error)
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    @classmethod
+    def sweep(cls, parent: Path) -> None:
+        """Remove the run directories under ``parent`` whose grader process has died."""
+        for root in parent.glob(cls.PREFIX + "*"):
+            try:
+                host_name, pid = (root / "owner").read_text().split()
+                if host_name != socket.gethostname():  # another machine or container shares this dir
+                    continue
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                log.info("removing %s, left by a grader that died", root)
+                stale = cls.__new__(cls)
+                stale.root = root
+                stale.remove()
+            except (OSError, ValueError):  # no owner file yet, someone else's, or not ours to judge
+                continue
+
+
+def empty_directory(directory: Path) -> None:
+    """Remove everything in ``directory``, whatever permissions the kernel gave it.
+
+    A kernel that shares our uid (user namespace) can make its dirs unreadable to us; we
+    own them, so we give ourselves access back first. Symlinks are removed, never followed.
+    """
+    pending = [str(directory)]
+    while pending:
+        path = pending.pop()
+        os.chmod(path, 0o700)
+        with os.scandir(path) as entries:
+            pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
 
 
 class Sandbox:
@@ -209,6 +264,9 @@ class Sandbox:
         if self.seccomp_file is not None:
             argv += ["--seccomp", "@seccomp-fd"]  # launch.py puts the descriptor's number here
         argv += ["--proc", "/proc", "--dev", "/dev"]
+        if self.limits.gpu:  # the driver's device nodes; its libraries come with /usr
+            for device in sorted(glob.glob("/dev/nvidia*")):
+                argv += ["--dev-bind", device, device]
         argv += ["--perms", "1777", "--size", str(self.limits.tmpfs_bytes), "--tmpfs", "/tmp"]
         for directory in SYSTEM_DIRS:
             if os.path.islink(directory):

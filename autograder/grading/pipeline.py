@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ def grade(
         return rejected(assignment, student, str(error), public_only)
     result = SubmissionResult(student, assignment.id, assignment.max_score)
     probes = plan(assignment, student, secret, public_only, device)
+    limits = dataclasses.replace(limits, gpu=device != "cpu")
     run = RunDirectory()
     try:
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}

@@ -5,6 +5,7 @@ import dataclasses
 import os
 import socket
 import subprocess
+import sys
 import threading
 
 import nbformat
@@ -194,3 +195,22 @@ def test_user_namespace_variant_used_by_non_root_graders(monkeypatch) -> None:
     assert outputs["uid"].value == 65534
     assert outputs["network"].value == ["lo"]
     assert outputs["userns"].value == ["65534", "0"]  # our uid 0 appears as 65534, nothing else is mapped
+
+
+def test_a_run_directory_left_by_a_killed_grader_is_swept(tmp_path) -> None:
+    """A batch worker killed mid-run cannot clean up; the next run removes what it left."""
+    code = (
+        "import os, sys; from autograder.execution.sandbox import RunDirectory; "
+        f"run = RunDirectory({str(tmp_path)!r}); (run.inputs / 'inputs.safetensors').write_bytes(b'hidden'); "
+        "print(run.root, flush=True); os._exit(0)"
+    )
+    left = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert os.path.isdir(left)
+    live = RunDirectory(str(tmp_path))
+    try:
+        assert not os.path.exists(left)
+        assert live.root.is_dir()  # its own, owner alive, is kept
+        RunDirectory(str(tmp_path)).remove()
+        assert live.root.is_dir()
+    finally:
+        live.remove()

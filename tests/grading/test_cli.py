@@ -39,7 +39,7 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert "sandbox: bubblewrap + cgroups" in done.stderr
+    assert "sandbox: bubblewrap (uid 65534, no network) + cgroup" in done.stderr
     with open(tmp_path / "out" / "tensors" / "gradebook.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == [
@@ -79,3 +79,16 @@ def test_unknown_assignment_is_a_usage_error(tmp_path: Path) -> None:
 def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
     done = autograder("grade", "tensors", str(tmp_path / "nothing.ipynb"), cwd=tmp_path)
     assert done.returncode == 2 and "no such submission" in done.stderr
+
+
+def test_grading_without_bubblewrap_refuses_unless_asked(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "tensors", str(EXAMPLES / "correct.ipynb")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"AUTOGRADER_SECRET": "cli test", "PATH": str(tmp_path)},  # no bwrap on PATH
+    )
+    assert done.returncode == 2 and "the sandbox cannot run here" in done.stderr and "--no-sandbox" in done.stderr
+    assert not (tmp_path / "grades" / "tensors" / "gradebook.sqlite").exists()
