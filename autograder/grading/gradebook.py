@@ -240,8 +240,9 @@ class Gradebook:
                 finished_at=now,
                 grader_version=grader_version(),
                 torch_version=torch.__version__,
-                device="cpu",
-                host=platform.node(),
+                device="+".join(sorted(result.runners)) or "cpu",
+                host="; ".join(f"{device}: {runner}" for device, runner in sorted(result.runners.items()))
+                or platform.node(),
                 sandbox=result.sandbox,
                 seconds=result.seconds,
                 score=result.score,
