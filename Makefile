@@ -2,13 +2,15 @@
 # make grade  -- set up (once) and grade the bundled example submissions of every assignment
 # make validate -- prove every assignment sound: solution full marks, template 0, every mutant caught
 # make release  -- write dist/<assignment>/: student folder and zip, solution, grading bundle
+# make bench    -- time grading against plain nbconvert and otter-grader (minutes; not part of make test)
 VENV := .venv
 PY := $(VENV)/bin/python
 ASSIGNMENTS := $(notdir $(patsubst %/assignment.toml,%,$(wildcard assignments/*/assignment.toml)))
 GRADE_FLAGS ?= --cell-timeout 10
 VALIDATE_FLAGS ?= --cell-timeout 10
+BENCH_FLAGS ?=
 
-.PHONY: setup test grade lint examples validate release clean
+.PHONY: setup test grade lint examples validate release bench clean
 
 setup: $(VENV)/.deps
 
@@ -36,6 +38,9 @@ validate: setup
 
 release: setup
 	@for assignment in $(ASSIGNMENTS); do $(VENV)/bin/autograder release $$assignment || exit $$?; done
+
+bench: setup
+	$(PY) -m bench.run $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) grades dist .pytest_cache .ruff_cache
