@@ -215,6 +215,9 @@ class NotebookRunner:
             interrupt_on_timeout=True,
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "time limit"},
             startup_timeout=120,
+            # The kernel is disposable (one submission, then its cgroup is killed): a graceful
+            # shutdown would only wait 1-2 s for a process nobody needs any more.
+            shutdown_kernel="immediate",
             record_timing=False,
             log=_nbclient_log,
             on_cell_error=lambda cell, cell_index, execute_reply: replies.update(
