@@ -87,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         threads=max(1, (os.cpu_count() or 1) // workers),
         sandbox=args.sandbox,
     )
-    if args.sandbox and args.scheduler is None and bwrap_problem() is not None:  # refuse before 300 faults
-        raise SandboxUnavailable(str(bwrap_problem()))
+    problem = bwrap_problem() if args.sandbox and args.scheduler is None else None
+    if problem is not None:  # refuse now rather than report a fault for each of 300 submissions
+        raise SandboxUnavailable(problem)
     output = args.output / assignment.id
     output.mkdir(parents=True, exist_ok=True)
     gradebook = Gradebook(args.database or sqlite_url(output / "gradebook.sqlite"))

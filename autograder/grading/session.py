@@ -20,6 +20,7 @@ from autograder.grading import batch, reports
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.intake import Submission
+from autograder.grading.late import Lateness
 from autograder.grading.results import SubmissionResult
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,14 @@ class Session:
         return cache_key(assignment_print, submission.student, content, self.secret, self.limits)
 
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
-        _annotate(self.assignment, submission, result)
-        self.gradebook.record(submission, result, key, late_days=self.assignment.late.assess(submission.received).days)
+        lateness = _annotate(self.assignment, submission, result)
+        self.gradebook.record(submission, result, key, late_days=lateness.days)
         reports.write_submission(self.assignment, result, self.output / reports.student_folder(submission.student))
         self.results.append(result)
         self.on_result(result)
 
 
-def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> None:
+def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> Lateness:
     """What depends on this receipt rather than on the notebook's content: source, lateness, duplicates."""
     result.source = submission.source
     lateness = assignment.late.assess(submission.received)
@@ -97,3 +98,4 @@ def _annotate(assignment: Assignment, submission: Submission, result: Submission
             f"you submitted {len(submission.superseded) + 1} times; the newest was graded, not: "
             + ", ".join(Path(source).name for source in submission.superseded)
         )
+    return lateness
