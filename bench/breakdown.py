@@ -144,11 +144,12 @@ def _export(*args: Any, **kwargs: Any) -> str:
 
 def instrument() -> None:
     """Puts the clocks on the grading path; imports autograder (and so torch)."""
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     from autograder.authoring import assignment as assignments
-    from autograder.execution import harness, kernel, sandbox
+    from autograder.execution import harness, kernel, pool, sandbox
     from autograder.grading import pipeline, session
 
     timed(assignments, "load", "load the assignment (checks, reference)")
@@ -157,8 +158,11 @@ def instrument() -> None:
     timed(pipeline, "apply_numeric_settings", "grader: torch numeric settings")
     timed(kernel.NotebookRunner, "run", "runner: kernel log, watchdog, nbclient (rest)")
     timed(sandbox.Sandbox, "__init__", "sandbox: host probe, seccomp filter, cgroup")
+    timed(pool, "start_kernel", "kernel: run dir, kernel spec (rest)")
     timed(AsyncKernelManager, "start_kernel", "kernel: spawn (connection file, Popen)")
-    timed(NotebookClient, "async_start_new_kernel_client", "kernel: boot until ready (launcher, bwrap, ipykernel)")
+    timed(AsyncKernelClient, "wait_for_ready", "kernel: boot until ready (launcher, bwrap, ipykernel)")
+    timed(pool, "_warm_up", "kernel: warm-up, import numpy and torch (rest)")
+    timed(NotebookClient, "async_start_new_kernel_client", "runner: connect nbclient (rest)")
     timed(kernel._Session, "student_cells", "student cells: loop (rest)")
     timed(kernel._Session, "_execute", _CellLabels())
     timed(harness.Harness, "prepare", "harness: write inputs and plan")
@@ -168,7 +172,7 @@ def instrument() -> None:
     timed(AsyncKernelManager, "_async_request_shutdown", "kernel shutdown: send shutdown_request")
     timed(AsyncKernelManager, "_async_finish_shutdown", "kernel shutdown: wait for the kernel to exit")
     timed(AsyncKernelManager, "_async_cleanup_resources", "kernel shutdown: clean up files and sockets")
-    timed(kernel.NotebookRunner, "_shutdown", "kernel shutdown: backstop")
+    timed(pool.StartedKernel, "stop", "kernel shutdown: backstop")
     timed(sandbox.Sandbox, "close", "sandbox: cgroup removal")
     timed(pipeline, "_judge_question", "grader: judge (and feedback figures)")
     timed(session.Session, "_record", "session: gradebook row, results.json, feedback.html")
@@ -204,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             copies.append(str(copy))
         begin = time.monotonic()
         argv_grade = ["grade", args.assignment, *copies, "--workers", "1", "--output", str(work / "out"), "--force"]
+        argv_grade += ["--warm-kernels", "0"]  # phases one after another, so they add up to the wall time
         code = autograder.cli.main(argv_grade)
         end = time.monotonic()
         CLOCK._charge()

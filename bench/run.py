@@ -111,9 +111,11 @@ def run_all(
         "excluded": {name: why for name, why in EXCLUDED.items() if (examples / f"{name}.ipynb").exists()}
         | {name: "--exclude" for name in args.exclude},
         "workers": workers,
+        "warm_kernels": args.warm_kernels,  # None: the grader's default
     }
+    warm = "" if args.warm_kernels is None else f", --warm-kernels {args.warm_kernels}"
     console.print(
-        f"bench: {n} notebooks of [bold]{args.assignment}[/] on {report['machine']['cores']} cores, "
+        f"bench: {n} notebooks of [bold]{args.assignment}[/]{warm} on {report['machine']['cores']} cores, "
         f"load {report['machine']['load_1m']:.2f}; work dir {work}"
     )
     for name, why in report["excluded"].items():
@@ -178,17 +180,17 @@ def _rounds(
         tag, out = (f" (round {index + 1} of {args.repeat})" if args.repeat > 1 else ""), work / f"round{index}"
         plain = [_nbconvert(notebook, out / "nbconvert-seq") for notebook in notebooks]
         rounds["nbconvert"].append(_step(f"nbconvert-r{index}", titles["nbconvert"] + tag, plain, n, logs))
-        grade = _grade(args.assignment, notebooks, 1, out / "grades-seq", force=True)
+        grade = _grade(args, notebooks, 1, out / "grades-seq", force=True)
         rounds["grade"].append(_step(f"grade-r{index}", titles["grade"] + tag, [grade], n, logs, **graders))
         graded["grade"].append(_graded(out / "grades-seq" / args.assignment))  # before the re-run rewrites it
         if index == 0:
-            again = _grade(args.assignment, notebooks, 1, out / "grades-seq", force=False)
+            again = _grade(args, notebooks, 1, out / "grades-seq", force=False)
             rounds["grade_cached"].append(_step("grade_cached", titles["grade_cached"], [again], n, logs, **graders))
             graded["grade_cached"].append(_graded(out / "grades-seq" / args.assignment))
         plain = [_nbconvert(notebook, out / "nbconvert-par") for notebook in notebooks]
         title = titles["nbconvert_parallel"] + tag
         rounds["nbconvert_parallel"].append(_step(f"nbconvert_parallel-r{index}", title, plain, n, logs, workers))
-        grade = _grade(args.assignment, notebooks, workers, out / "grades-par", force=True)
+        grade = _grade(args, notebooks, workers, out / "grades-par", force=True)
         title = titles["grade_parallel"] + tag
         rounds["grade_parallel"].append(_step(f"grade_parallel-r{index}", title, [grade], n, logs, **graders))
         graded["grade_parallel"].append(_graded(out / "grades-par" / args.assignment))
@@ -203,6 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--copies", type=int, default=3, help="submissions graded for the time breakdown")
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of the compared runs; each line keeps its median (default: 1)"
+    )
+    parser.add_argument(
+        "--warm-kernels",
+        type=int,
+        metavar="N",
+        help="passed to every grading command: kernels started ahead per worker (default: the grader's default)",
     )
     parser.add_argument("--no-otter", action="store_true", help="skip otter-grader")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (outputs and logs)")
@@ -238,9 +246,11 @@ def _step(
     return result
 
 
-def _grade(assignment: str, notebooks: list[Path], workers: int, output: Path, force: bool) -> list[str]:
-    command = [str(Path(sys.executable).parent / "autograder"), "grade", assignment, *map(str, notebooks)]
+def _grade(args: argparse.Namespace, notebooks: list[Path], workers: int, output: Path, force: bool) -> list[str]:
+    command = [str(Path(sys.executable).parent / "autograder"), "grade", args.assignment, *map(str, notebooks)]
     command += ["--workers", str(workers), "--output", str(output)]
+    if args.warm_kernels is not None:
+        command += ["--warm-kernels", str(args.warm_kernels)]
     return [*command, "--force"] if force else command
 
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from autograder.authoring import assignment as assignments
 from autograder.execution.host import bwrap_problem
 from autograder.execution.sandbox import Limits, SandboxUnavailable
-from autograder.grading import intake
+from autograder.grading import batch, intake
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.results import SubmissionResult
 from autograder.grading.seeds import course_secret
@@ -50,7 +50,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=os.cpu_count() or 1,
         help="submissions graded in parallel (default: number of cores)",
     )
-    grade.add_argument("--scheduler", help="a running Dask cluster: tcp://HOST:PORT or a scheduler file (.json)")
+    cluster = grade.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", help="grade on a running Dask cluster: its address, tcp://HOST:PORT")
+    cluster.add_argument(
+        "--scheduler-file", dest="scheduler", metavar="FILE", help="grade on a running Dask cluster: its scheduler file"
+    )
+    grade.add_argument(
+        "--warm-kernels",
+        type=int,
+        default=batch.WARM_KERNELS,
+        metavar="N",
+        help="sandboxed kernels each worker keeps started ahead, each for exactly one submission; "
+        f"0 starts each kernel when it is needed (default: {batch.WARM_KERNELS})",
+    )
     grade.add_argument("--force", action="store_true", help="grade again even what the gradebook already holds")
     grade.add_argument(
         "--student", action="append", default=[], metavar="ID", help="grade (again) only this student; repeatable"
@@ -80,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         submissions = [submission for submission in submissions if submission.student in args.student]
     if not submissions:
         raise ValueError("no submissions found (looked for .ipynb and .zip files)")
+    if args.warm_kernels < 0:
+        raise ValueError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
     workers = max(1, min(args.workers, len(submissions)))
     limits = Limits(
         cell_timeout=args.cell_timeout,
@@ -100,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with reporter:
             results = session.grade(
-                submissions, workers, force=args.force or bool(args.student), scheduler=args.scheduler
+                submissions,
+                workers,
+                force=args.force or bool(args.student),
+                scheduler=args.scheduler,
+                warm_kernels=args.warm_kernels,
             )
     finally:
         session.export()

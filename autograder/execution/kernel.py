@@ -1,10 +1,11 @@
 """Drive one student notebook through a sandboxed Jupyter kernel, then the harness cells.
 
-``NotebookRunner`` is the single owner of the kernel's lifecycle: it starts the kernel
-inside the sandbox (nbclient + an ``AsyncKernelManager`` over IPC sockets, because a TCP
-transport cannot cross the sandbox's empty network namespace), executes the student's
-code cells one by one, records what each did, lets the caller write the hidden inputs,
-executes the harness cells, and always shuts the kernel down and kills what is left.
+``NotebookRunner`` takes a kernel that ``pool.py`` started in its own sandbox (an
+``AsyncKernelManager`` over IPC sockets, because a TCP transport cannot cross the
+sandbox's empty network namespace), executes the student's code cells one by one with
+nbclient, records what each did, lets the caller write the hidden inputs, executes the
+harness cells, and always stops the kernel and kills what is left: a kernel serves one
+submission.
 
 A cell that raises or exceeds its time limit is recorded and the next cell still runs;
 a kernel that ignores the interrupt after a time limit is stopped. An async kernel
@@ -14,8 +15,8 @@ OOM-killed; nbclient does not shut down a manager it was given, so we do.
 The kernel is hostile, so what comes back from it is bounded on our side: outputs are
 kept up to ``Limits.cell_output_bytes`` per cell and ``notebook_output_bytes`` per
 notebook and counted beyond (the grader never reads them: results come from files);
-no ZMQ message larger than ``MAX_MESSAGE_BYTES`` is accepted and at most
-``RECEIVE_QUEUE`` messages wait per socket; and a watchdog stops the kernel when it puts
+no ZMQ message larger than ``pool.MAX_MESSAGE_BYTES`` is accepted and at most
+``pool.RECEIVE_QUEUE`` messages wait per socket; and a watchdog stops the kernel when it puts
 more than ``Limits.disk_bytes`` into the host directories it can write.
 """
 
@@ -37,24 +38,19 @@ from typing import Any
 import nbformat
 import zmq
 import zmq.asyncio
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from zmq.utils.monitor import parse_monitor_message
 
-from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
+from autograder.execution.pool import MAX_MESSAGE_BYTES, KernelStartError, StartedKernel
+from autograder.execution.sandbox import Limits
 
 log = logging.getLogger(__name__)
 
-KERNEL_NAME = "autograder-sandboxed-python"
 # nbclient logs every cell timeout as an ERROR; we record timeouts as results instead.
 _nbclient_log = logging.getLogger(f"{__name__}.nbclient")
 _nbclient_log.setLevel(logging.CRITICAL)
 TIMEOUT_ENAME = "AutograderCellTimeout"
-MAX_MESSAGE_BYTES = 16 * 1024**2  # larger ZMQ frames from the kernel are refused (their sender is disconnected)
-RECEIVE_QUEUE = 8  # messages queued per socket before the kernel's publisher drops them
 INTERRUPT_GRACE = 10.0  # seconds a kernel has to answer again after a timed-out cell was interrupted
 DISK_POLL_SECONDS = 0.5
 MAX_HOST_ENTRIES = 10_000  # files and directories the kernel may create in the run's host dirs
@@ -94,21 +90,6 @@ class Execution:
 
 HarnessFactory = Callable[[], list[tuple[str, str]]]
 """Called once the student's cells are done: writes the inputs, returns (label, source) cells."""
-
-
-class _GuardedKernelClient(AsyncKernelClient):
-    """A kernel client whose sockets refuse giant messages and queue only a few."""
-
-    def _context_default(self) -> zmq.asyncio.Context:
-        self._created_context = True
-        return _guarded_context()
-
-
-def _guarded_context() -> zmq.asyncio.Context:
-    context = zmq.asyncio.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-    context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
-    return context
 
 
 class _OutputCap:
@@ -190,21 +171,18 @@ def _output_size(content: dict[str, Any]) -> int:
 
 
 class NotebookRunner:
-    """Runs one notebook in a fresh sandboxed kernel. One instance, one submission."""
+    """Runs one notebook in a started kernel (``pool.take``), then stops the kernel for good."""
 
-    def __init__(self, limits: Limits, run: RunDirectory) -> None:
+    def __init__(self, limits: Limits, kernel: StartedKernel) -> None:
         self.limits = limits
-        self.run_dir = run
+        self.kernel = kernel
         self._stop_reason = ""
 
     async def run(self, notebook: nbformat.NotebookNode, harness: HarnessFactory) -> Execution:
-        """Raises ``SandboxUnavailable`` when a sandbox is asked for and cannot run here."""
-        sandbox = Sandbox(self.run_dir, self.limits)
+        kernel, sandbox, km = self.kernel, self.kernel.sandbox, self.kernel.manager
         execution = Execution(sandbox_mode=sandbox.mode)
         started = time.monotonic()
         replies: dict[int, dict[str, Any]] = {}
-        context = _guarded_context()
-        km = self._kernel_manager(sandbox, context)
         cap = _OutputCap(self.limits.cell_output_bytes, self.limits.notebook_output_bytes)
         client = _CappedNotebookClient(
             notebook,
@@ -224,17 +202,13 @@ class NotebookRunner:
                 {cell_index: execute_reply["content"]}
             ),
         )
-        kernel_log_path = self.run_dir.root / "kernel.log"
-        kernel_log = open(kernel_log_path, "wb")  # noqa: SIM115 - closed below
         watchdog: asyncio.Task[None] | None = None
         try:
-            async with client.async_setup_kernel(
-                cwd=str(self.run_dir.scratch), cleanup_kc=True, stdout=kernel_log, stderr=kernel_log
-            ):
+            async with client.async_setup_kernel(cleanup_kc=True):
                 monitor = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-                watched = [*sandbox.writable_host_dirs, kernel_log_path]
-                watchdog = asyncio.create_task(self._watch_disk(watched, km, sandbox, execution))
-                session = _Session(self, client, km, sandbox, cap, monitor, replies, execution)
+                watched = [*sandbox.writable_host_dirs, kernel.run.root / "kernel.log"]
+                watchdog = asyncio.create_task(self._watch_disk(watched, execution))
+                session = _Session(self, client, cap, monitor, replies, execution)
                 await session.student_cells(notebook, started)
                 if not execution.kernel_died:
                     await session.harness_cells(notebook, harness())
@@ -243,15 +217,11 @@ class NotebookRunner:
         except RuntimeError as error:
             if execution.cells:
                 raise
-            raise KernelStartError(
-                f"the sandboxed kernel did not start: {error}; kernel log: {self._log_tail()}"
-            ) from error
+            raise KernelStartError(f"the kernel stopped answering: {error}; kernel log: {kernel.log_tail()}") from error
         finally:
             if watchdog is not None:
                 watchdog.cancel()
-            await self._shutdown(km)
-            context.destroy(linger=0)
-            kernel_log.close()
+            await kernel.stop()
             if sandbox.cgroup is not None:
                 execution.memory_limit_hit = sandbox.cgroup.memory_limit_hit()
                 execution.peak_memory_bytes = sandbox.cgroup.peak_memory_bytes()
@@ -260,31 +230,7 @@ class NotebookRunner:
             execution.seconds = time.monotonic() - started
         return execution
 
-    def _kernel_manager(self, sandbox: Sandbox, context: zmq.asyncio.Context) -> AsyncKernelManager:
-        spec_dir = self.run_dir.kernels / KERNEL_NAME
-        spec_dir.mkdir()
-        spec = {
-            "argv": sandbox.kernel_argv(),
-            "display_name": "Python 3 (autograder sandbox)",
-            "language": "python",
-            # SIGINT would reach the sandbox launcher, not the kernel: ask over the wire.
-            "interrupt_mode": "message",
-            "env": {},
-        }
-        (spec_dir / "kernel.json").write_text(json.dumps(spec))
-        return AsyncKernelManager(
-            kernel_name=KERNEL_NAME,
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.run_dir.kernels)]),
-            transport="ipc",
-            ip=str(self.run_dir.ipc / "kernel"),
-            connection_file=str(self.run_dir.ipc / "connection.json"),
-            context=context,
-            client_factory=_GuardedKernelClient,
-        )
-
-    async def _watch_disk(
-        self, paths: list[Path], km: AsyncKernelManager, sandbox: Sandbox, execution: Execution
-    ) -> None:
+    async def _watch_disk(self, paths: list[Path], execution: Execution) -> None:
         """Stop the kernel once it has put too much into the host directories it can write."""
         while True:
             await asyncio.sleep(DISK_POLL_SECONDS)
@@ -292,35 +238,22 @@ class NotebookRunner:
             if used > self.limits.disk_bytes or entries > MAX_HOST_ENTRIES:
                 execution.disk_limit_hit = True
                 await self.stop_kernel(
-                    km,
-                    sandbox,
                     f"disk limit exceeded: the kernel wrote more than {self.limits.disk_bytes // 1024**2} MiB "
                     f"or {MAX_HOST_ENTRIES:,} files outside its scratch space; the kernel was stopped",
                 )
                 return
 
-    async def stop_kernel(self, km: AsyncKernelManager, sandbox: Sandbox, reason: str) -> None:
+    async def stop_kernel(self, reason: str) -> None:
         """Kill the kernel and everything it started, remembering why for the cell that was running."""
         self._stop_reason = self._stop_reason or reason
-        if sandbox.cgroup is not None:
-            await asyncio.to_thread(sandbox.cgroup.kill_all)
+        cgroup = self.kernel.sandbox.cgroup
+        if cgroup is not None:
+            await asyncio.to_thread(cgroup.kill_all)
         try:
-            await km.signal_kernel(signal.SIGKILL)  # its process group: bwrap, whose PID namespace dies with it
+            # its process group: bwrap, whose PID namespace dies with it
+            await self.kernel.manager.signal_kernel(signal.SIGKILL)
         except Exception as error:
             log.debug("kill kernel: %s", error)
-
-    def _log_tail(self) -> str:
-        text = (self.run_dir.root / "kernel.log").read_bytes()[-2000:]
-        return text.decode("utf-8", "replace").strip()
-
-    @staticmethod
-    async def _shutdown(km: AsyncKernelManager) -> None:
-        """Backstop for nbclient's own cleanup; the sandbox's cgroup kill comes after."""
-        try:
-            if km.has_kernel:
-                await asyncio.wait_for(km.shutdown_kernel(now=True), timeout=10)
-        except Exception as error:
-            log.debug("kernel shutdown: %s", error)
 
 
 class _Session:
@@ -330,8 +263,6 @@ class _Session:
         self,
         runner: NotebookRunner,
         client: _CappedNotebookClient,
-        km: AsyncKernelManager,
-        sandbox: Sandbox,
         cap: _OutputCap,
         monitor: zmq.asyncio.Socket,
         replies: dict[int, dict[str, Any]],
@@ -340,8 +271,6 @@ class _Session:
         self.runner = runner
         self.limits = runner.limits
         self.client = client
-        self.km = km
-        self.sandbox = sandbox
         self.cap = cap
         self.monitor = monitor
         self.replies = replies
@@ -393,7 +322,7 @@ class _Session:
         seconds = time.monotonic() - started
         outcome = self._outcome(label, self.replies.pop(index, None), seconds)
         if outcome.status == "timeout" and not await self._responsive():
-            await self.runner.stop_kernel(self.km, self.sandbox, "ignored the interrupt")
+            await self.runner.stop_kernel("ignored the interrupt")
             outcome.error += "; it did not stop when interrupted, so the kernel was stopped"
             self.execution.kernel_died = True
         return outcome
@@ -473,7 +402,3 @@ def host_usage(paths: list[Path], max_entries: int) -> tuple[int, int]:
             break
         pending.extend(os.path.join(path, name) for name in names)
     return used, entries
-
-
-class KernelStartError(RuntimeError):
-    """The sandboxed kernel could not be started: a grader fault, not the student's."""

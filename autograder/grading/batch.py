@@ -9,6 +9,10 @@ With one worker and no GPU everything runs in this process. Otherwise an in-proc
 cluster is started (one process per CPU worker, plus one GPU worker per visible GPU);
 ``scheduler`` points the same code at a running cluster instead (see docs/cluster.md).
 
+Each runner takes its kernels from a ``KernelPool`` that keeps ``warm_kernels`` started
+ahead (each serves one submission): in this process for the batch, in a Dask worker for
+as long as the batch lasts (closed on every worker when it ends).
+
 A worker process that dies mid-task (killed, out of memory, a crash in native code) is
 replaced and its task retried once on another worker; a second death is reported as a
 grader fault for that submission only.
@@ -29,6 +33,7 @@ import dask
 import torch
 
 from autograder.authoring import assignment as assignments
+from autograder.execution.pool import KernelPool
 from autograder.execution.sandbox import Limits
 from autograder.grading import devices, pipeline
 from autograder.grading.intake import Submission
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 
 RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
+WARM_KERNELS = 1  # started ahead per runner: hides kernel boot and `import torch` behind the previous submission
+_worker_pools: dict[tuple[Limits, int], KernelPool] = {}  # a Dask worker's pools, kept between its tasks
 
 
 @functools.cache
@@ -49,9 +56,18 @@ def _assignment(course: Path, assignment_id: str) -> assignments.Assignment:
 
 
 def grade_one(
-    course: Path, assignment_id: str, submission: Submission, secret: bytes, limits: Limits, device: str = "cpu"
+    course: Path,
+    assignment_id: str,
+    submission: Submission,
+    secret: bytes,
+    limits: Limits,
+    device: str = "cpu",
+    kernels: KernelPool | None = None,
 ) -> SubmissionResult:
-    """Grade one submission on this runner's device; a grader fault becomes a result that says so."""
+    """Grade one submission on this runner's device; a grader fault becomes a result that says so.
+
+    ``kernels``: the runner's pool (see ``pipeline.grade``); by default a kernel is started for it.
+    """
     assignment = _assignment(course, assignment_id)
     try:
         if device != "cpu" and not torch.cuda.is_available():
@@ -59,7 +75,9 @@ def grade_one(
         if submission.problem:
             result = pipeline.rejected(assignment, submission.student, submission.problem)
         else:
-            result = pipeline.grade(assignment, submission.content, submission.student, secret, limits, device=device)
+            result = pipeline.grade(
+                assignment, submission.content, submission.student, secret, limits, device=device, kernels=kernels
+            )
     except Exception as error:  # the fault is the grader's; devices.combine keeps the student unharmed
         log.error("grader fault on %s (%s):\n%s", submission.source, device, traceback.format_exc())
         result = SubmissionResult(
@@ -67,6 +85,32 @@ def grade_one(
         )
     result.runners = {device: _runner()}
     return result
+
+
+def _grade_on_worker(
+    course: Path,
+    assignment_id: str,
+    submission: Submission,
+    secret: bytes,
+    limits: Limits,
+    device: str,
+    warm_kernels: int,
+) -> SubmissionResult:
+    """The Dask task: ``grade_one`` with this worker's pool, which outlives the task."""
+    if device != "cpu" and not torch.cuda.is_available():  # grade_one reports it; warm no kernel for it
+        return grade_one(course, assignment_id, submission, secret, limits, device)
+    key = (pipeline.runner_limits(limits, device), warm_kernels)
+    if key not in _worker_pools:
+        _worker_pools[key] = KernelPool(*key)
+    return grade_one(course, assignment_id, submission, secret, limits, device, _worker_pools[key])
+
+
+def _close_worker_pools() -> int:
+    """Run on every worker when a batch ends: no kernel is left warm for nobody. Returns how many pools."""
+    count = len(_worker_pools)
+    while _worker_pools:
+        _worker_pools.popitem()[1].close()
+    return count
 
 
 def grade_all(
@@ -78,15 +122,20 @@ def grade_all(
     workers: int,
     on_result: Callable[[Submission, SubmissionResult], None],
     scheduler: str | None = None,
+    warm_kernels: int = WARM_KERNELS,
 ) -> None:
-    """Grade every submission, calling ``on_result`` in this process as each one finishes."""
+    """Grade every submission, calling ``on_result`` in this process as each one finishes.
+
+    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed).
+    """
     assignment = _assignment(course, assignment_id)
     gpu_questions = devices.needs_gpu(assignment)
     local_gpus = torch.cuda.device_count() if gpu_questions and scheduler is None else 0
     if scheduler is None and local_gpus == 0 and (workers <= 1 or len(submissions) <= 1):
-        for submission in submissions:
-            cpu = grade_one(course, assignment_id, submission, secret, limits)
-            on_result(submission, devices.combine(assignment, cpu, None))
+        with KernelPool(pipeline.runner_limits(limits, "cpu"), warm_kernels, expected=len(submissions)) as pool:
+            for submission in submissions:
+                cpu = grade_one(course, assignment_id, submission, secret, limits, kernels=pool)
+                on_result(submission, devices.combine(assignment, cpu, None))
         return
     from distributed import as_completed
 
@@ -94,13 +143,14 @@ def grade_all(
         targets = ["cpu", "cuda"] if gpu_questions and _offers_gpu(client) else ["cpu"]
         futures = {
             client.submit(
-                grade_one,
+                _grade_on_worker,
                 course,
                 assignment_id,
                 submission,
                 secret,
                 limits,
                 device,
+                warm_kernels,
                 key=f"grade-{device}-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
                 pure=False,
                 resources=RESOURCES[device],
@@ -109,13 +159,17 @@ def grade_all(
             for device in targets
         }
         parts: dict[str, dict[str, SubmissionResult]] = {}
-        for future in as_completed(futures):
-            submission, device = futures.pop(future)
-            done = parts.setdefault(submission.student, {})
-            done[device] = _outcome(future, submission, assignment)
-            if len(done) == len(targets):
-                del parts[submission.student]
-                on_result(submission, devices.combine(assignment, done["cpu"], done.get("cuda")))
+        try:
+            for future in as_completed(futures):
+                submission, device = futures.pop(future)
+                done = parts.setdefault(submission.student, {})
+                done[device] = _outcome(future, submission, assignment)
+                if len(done) == len(targets):
+                    del parts[submission.student]
+                    on_result(submission, devices.combine(assignment, done["cpu"], done.get("cuda")))
+        finally:
+            client.cancel(list(futures))
+            client.run(_close_worker_pools)
 
 
 def _outcome(future: Future, submission: Submission, assignment: assignments.Assignment) -> SubmissionResult:
@@ -152,7 +206,7 @@ def _client(workers: int, gpus: int, scheduler: str | None) -> Iterator[Client]:
     logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines drown the progress bar
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}):
         if scheduler is not None:
-            target = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}
+            target = {"address": scheduler} if "://" in scheduler else {"scheduler_file": scheduler}
             with Client(**target) as client:
                 yield client
             return

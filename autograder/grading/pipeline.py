@@ -8,7 +8,7 @@ never runs here, and nothing it produced is imported, exec'd or unpickled.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -24,8 +24,9 @@ from autograder.checks.judge import judge
 from autograder.checks.spec import Observation, Rng
 from autograder.execution.harness import Harness, Probe, ProbeOutput
 from autograder.execution.kernel import Execution, NotebookRunner
+from autograder.execution.pool import KernelPool
 from autograder.execution.probe_runner import apply_numeric_settings
-from autograder.execution.sandbox import Limits, RunDirectory
+from autograder.execution.sandbox import Limits
 from autograder.grading import figures
 from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
@@ -80,6 +81,11 @@ def questions_on(assignment: Assignment, device: str) -> list[Question]:
     return [question for question in assignment.questions if kind in question.devices]
 
 
+def runner_limits(limits: Limits, device: str) -> Limits:
+    """The limits of a kernel on this device's runner: only a GPU runner's kernel sees the GPU."""
+    return dataclasses.replace(limits, gpu=device != "cpu")
+
+
 def read_notebook(source: Path | bytes, assignment: Assignment | None = None) -> nbformat.NotebookNode:
     """The submission as a v4 notebook; raises ``SubmissionError`` with a reason otherwise.
 
@@ -118,11 +124,13 @@ def grade(
     limits: Limits = DEFAULT_LIMITS,
     public_only: bool = False,
     device: str = "cpu",
+    kernels: KernelPool | None = None,
 ) -> SubmissionResult:
     """Grade a notebook (a path, or its bytes as received) for one student on one device.
 
     The result holds the questions graded on that device; ``devices.combine`` joins the
-    CPU and GPU runners' results.
+    CPU and GPU runners' results. ``kernels``: a pool for ``runner_limits(limits, device)``
+    to take the kernel from (a batch keeps kernels warm); by default one is started now.
     """
     started = time.monotonic()
     try:
@@ -131,12 +139,16 @@ def grade(
         return rejected(assignment, student, str(error), public_only)
     result = SubmissionResult(student, assignment.id, assignment.max_score)
     probes = plan(assignment, student, secret, public_only, device)
-    limits = dataclasses.replace(limits, gpu=device != "cpu")
-    run = RunDirectory()
-    try:
+    limits = runner_limits(limits, device)
+    if kernels is not None and kernels.limits != limits:
+        raise ValueError(f"the kernel pool's limits {kernels.limits} are not this runner's {limits}")
+    with contextlib.ExitStack() as stack:
+        pool = kernels or stack.enter_context(KernelPool(limits))
+        kernel = pool.take()
+        stack.callback(kernel.run.remove)
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
-        harness = Harness(run, questions, [p.probe for p in probes])
-        execution = asyncio.run(NotebookRunner(limits, run).run(notebook, harness.prepare))
+        harness = Harness(kernel.run, questions, [p.probe for p in probes])
+        execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.prepare))
         apply_numeric_settings()  # judged with the grader's settings, whatever ran before
         result.sandbox = execution.sandbox_mode
         result.notebook_problems = _notebook_problems(execution)
@@ -144,8 +156,6 @@ def grade(
             _judge_question(question, [p for p in probes if p.question is question], harness, execution)
             for question in questions_on(assignment, device)
         ]
-    finally:
-        run.remove()
     result.seconds = round(time.monotonic() - started, 3)
     return result
 

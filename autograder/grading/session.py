@@ -38,9 +38,17 @@ class Session:
     results: list[SubmissionResult] = field(default_factory=list)
 
     def grade(
-        self, submissions: list[Submission], workers: int, force: bool = False, scheduler: str | None = None
+        self,
+        submissions: list[Submission],
+        workers: int,
+        force: bool = False,
+        scheduler: str | None = None,
+        warm_kernels: int = batch.WARM_KERNELS,
     ) -> list[SubmissionResult]:
-        """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results."""
+        """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results.
+
+        ``workers``, ``scheduler`` and ``warm_kernels`` are ``batch.grade_all``'s.
+        """
         self.gradebook.register(self.assignment)
         assignment_print = assignment_fingerprint(self.assignment)
         keys = {submission.student: self._key(submission, assignment_print) for submission in submissions}
@@ -61,6 +69,7 @@ class Session:
             workers,
             lambda submission, result: self._record(submission, result, keys[submission.student]),
             scheduler,
+            warm_kernels,
         )
         return self.results
 

@@ -1,6 +1,6 @@
 """The sandbox's promises, each checked from inside a real student kernel."""
 
-import asyncio
+import contextlib
 import dataclasses
 import os
 import socket
@@ -13,22 +13,30 @@ import pytest
 
 from autograder.execution.harness import Harness, Probe
 from autograder.execution.kernel import Execution, NotebookRunner
+from autograder.execution.pool import KernelPool
 from autograder.execution.sandbox import Limits, RunDirectory, SandboxUnavailable
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
 
 
-def run_notebook(cells: list[str], calls: dict[str, str], limits: Limits = FAST_LIMITS) -> tuple[Execution, dict]:
-    """Run cells then one probe per call (question id -> expression); return the raw outputs."""
+def run_notebook(
+    cells: list[str], calls: dict[str, str], limits: Limits = FAST_LIMITS, pool: KernelPool | None = None
+) -> tuple[Execution, dict]:
+    """Run cells then one probe per call (question id -> expression); return the raw outputs.
+
+    The kernel comes from ``pool`` when given (its limits must be ``limits``), else from a new one.
+    """
     sources = ["import os", *cells]  # "os" stands in for the function every probe needs
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
-    run = RunDirectory()
-    try:
-        probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
-        harness = Harness(run, {qid: ("os", "") for qid in calls}, probes)
-        execution = asyncio.run(NotebookRunner(limits, run).run(notebook, harness.prepare))
-        return execution, {qid: harness.read(qid, "")[f"{qid}/0"] for qid in calls}
-    finally:
-        run.remove()
+    with contextlib.ExitStack() as stack:
+        pool = pool or stack.enter_context(KernelPool(limits))
+        kernel = pool.take()
+        try:
+            probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
+            harness = Harness(kernel.run, {qid: ("os", "") for qid in calls}, probes)
+            execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.prepare))
+            return execution, {qid: harness.read(qid, "")[f"{qid}/0"] for qid in calls}
+        finally:
+            kernel.run.remove()
 
 
 @needs_bwrap

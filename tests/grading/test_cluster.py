@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from distributed import Client
 
 from autograder.grading import batch, intake
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
@@ -37,7 +38,6 @@ def cluster(tmp_path: Path):
     common = ["--scheduler-file", str(scheduler_file), "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
     processes.append(start("dask_worker", *common, "--name", "cpu-worker", "--resources", "CPU=1"))
     processes.append(start("dask_worker", *common, "--name", "gpu-worker", "--resources", "GPU=1"))
-    from distributed import Client
 
     with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
         client.wait_for_workers(2, timeout=120)
@@ -64,6 +64,8 @@ def test_cluster_routes_cpu_and_gpu_tasks_by_resource(cluster) -> None:
         on_result=lambda submission, result: results.setdefault(submission.student, result),
         scheduler=str(scheduler_file),
     )
+    with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
+        assert client.run(_open_pools) == dict.fromkeys(workers.values(), 0)  # no kernel left warm for nobody
     assert {student: result.score for student, result in results.items()} == {
         "correct": 10,
         "q5_reshape_not_permute": 8,
@@ -77,3 +79,7 @@ def test_cluster_routes_cpu_and_gpu_tasks_by_resource(cluster) -> None:
         )
         q1 = result.questions[0]  # image_to_batch is CPU only (syllabus)
         assert all(check.device == "cpu" for check in q1.checks)
+
+
+def _open_pools() -> int:
+    return len(batch._worker_pools)
