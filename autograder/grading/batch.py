@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import platform
 import traceback
 from collections.abc import Callable, Iterator
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
-WARM_KERNELS = 1  # started ahead per runner: hides kernel boot and `import torch` behind the previous submission
 _worker_pools: dict[tuple[Limits, int], KernelPool] = {}  # a Dask worker's pools, kept between its tasks
 
 
@@ -87,6 +87,18 @@ def grade_one(
     return result
 
 
+def default_warm_kernels(workers: int, scheduler: str | None) -> int:
+    """1 when this machine has a core to spare beyond its workers, to boot the next kernel; else 0.
+
+    Booting a kernel and importing torch is CPU work: a kernel started ahead only saves time
+    when a core would otherwise idle. Measured on 2 cores (docs/benchmark.md): 1 worker with
+    1 warm kernel graded 9 notebooks in 21-24 s against 31-38 s without; 2 workers with 1
+    each took 27-29 s against 22-25 s without. A cluster runs one worker per core
+    (docs/cluster.md), so 0 there too.
+    """
+    return 1 if scheduler is None and workers < (os.cpu_count() or 1) else 0
+
+
 def _grade_on_worker(
     course: Path,
     assignment_id: str,
@@ -122,13 +134,16 @@ def grade_all(
     workers: int,
     on_result: Callable[[Submission, SubmissionResult], None],
     scheduler: str | None = None,
-    warm_kernels: int = WARM_KERNELS,
+    warm_kernels: int | None = None,
 ) -> None:
     """Grade every submission, calling ``on_result`` in this process as each one finishes.
 
-    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed).
+    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed;
+    default: ``default_warm_kernels``).
     """
     assignment = _assignment(course, assignment_id)
+    if warm_kernels is None:
+        warm_kernels = default_warm_kernels(workers, scheduler)
     gpu_questions = devices.needs_gpu(assignment)
     local_gpus = torch.cuda.device_count() if gpu_questions and scheduler is None else 0
     if scheduler is None and local_gpus == 0 and (workers <= 1 or len(submissions) <= 1):

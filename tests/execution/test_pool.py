@@ -7,7 +7,7 @@ import pytest
 
 from autograder.execution import pool as pool_module
 from autograder.execution.pool import KernelPool, KernelStartError
-from autograder.grading import pipeline
+from autograder.grading import batch, pipeline
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 from tests.execution.test_sandbox import run_notebook
 
@@ -78,3 +78,12 @@ def test_grade_refuses_a_pool_for_other_limits() -> None:
 def test_negative_warm_count_is_refused() -> None:
     with pytest.raises(ValueError, match="0 or more"):
         KernelPool(FAST_LIMITS, warm=-1)
+
+
+@pytest.mark.parametrize(
+    ("workers", "scheduler", "expected"),
+    [(1, None, 1), (3, None, 1), (4, None, 0), (8, None, 0), (1, "tcp://127.0.0.1:8786", 0)],
+)
+def test_kernels_are_started_ahead_only_where_a_core_is_free(monkeypatch, workers, scheduler, expected) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert batch.default_warm_kernels(workers, scheduler) == expected

@@ -81,6 +81,11 @@ def test_missing_submission_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no such submission" in done.stderr
 
 
+def test_negative_warm_kernels_is_a_usage_error(tmp_path: Path) -> None:
+    done = autograder("grade", "tensors", str(EXAMPLES / "correct.ipynb"), "--warm-kernels", "-1", cwd=tmp_path)
+    assert done.returncode == 2 and "--warm-kernels must be 0 or more, not -1" in done.stderr
+
+
 def test_grading_without_bubblewrap_refuses_unless_asked(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", "tensors", str(EXAMPLES / "correct.ipynb")],
