@@ -20,7 +20,7 @@ from rich.table import Table
 from autograder.authoring import assignment as assignments
 from autograder.execution.host import bwrap_problem
 from autograder.execution.sandbox import Limits, SandboxUnavailable
-from autograder.grading import intake
+from autograder.grading import batch, intake
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.results import SubmissionResult
 from autograder.grading.seeds import course_secret
@@ -58,9 +58,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument(
         "--warm-kernels",
         type=int,
+        default=batch.WARM_KERNELS,
         metavar="N",
-        help="sandboxed kernels each worker keeps started ahead, each for exactly one submission; 0 starts "
-        "each kernel when it is needed (default: 1 when this machine has more cores than workers, else 0)",
+        help="sandboxed kernels each worker keeps started ahead, each for exactly one submission; "
+        f"0 starts each kernel when it is needed (default: {batch.WARM_KERNELS})",
     )
     grade.add_argument("--force", action="store_true", help="grade again even what the gradebook already holds")
     grade.add_argument(
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         submissions = [submission for submission in submissions if submission.student in args.student]
     if not submissions:
         raise ValueError("no submissions found (looked for .ipynb and .zip files)")
-    if args.warm_kernels is not None and args.warm_kernels < 0:
+    if args.warm_kernels < 0:
         raise ValueError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
     workers = max(1, min(args.workers, len(submissions)))
     limits = Limits(

@@ -203,12 +203,17 @@ class KernelPool:
             raise ValueError(f"warm kernels must be 0 or more, not {warm}")
         self.limits = limits
         self.warm = warm
-        self._expected = expected
+        self._expected: int | None = None
         self._ready: collections.deque[concurrent.futures.Future[StartedKernel]] = collections.deque()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kernel-pool", daemon=True)
         self._thread.start()
         self._closed = False
+        self.expect(expected)
+
+    def expect(self, count: int | None) -> None:
+        """How many more kernels will be taken (None: unknown); none is started ahead beyond that."""
+        self._expected = count
         self._refill()
 
     @property

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import platform
 import traceback
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ log = logging.getLogger(__name__)
 
 RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
+WARM_KERNELS = 1  # kernels each runner keeps started ahead (docs/benchmark.md: warm kernels)
 _worker_pools: dict[tuple[Limits, int], KernelPool] = {}  # a Dask worker's pools, kept between its tasks
 
 
@@ -87,18 +87,6 @@ def grade_one(
     return result
 
 
-def default_warm_kernels(workers: int, scheduler: str | None) -> int:
-    """1 when this machine has a core to spare beyond its workers, to boot the next kernel; else 0.
-
-    Booting a kernel and importing torch is CPU work: a kernel started ahead only saves time
-    when a core would otherwise idle. Measured on 2 cores (docs/benchmark.md): 1 worker with
-    1 warm kernel graded 9 notebooks in 21-24 s against 31-38 s without; 2 workers with 1
-    each took 27-29 s against 22-25 s without. A cluster runs one worker per core
-    (docs/cluster.md), so 0 there too.
-    """
-    return 1 if scheduler is None and workers < (os.cpu_count() or 1) else 0
-
-
 def _grade_on_worker(
     course: Path,
     assignment_id: str,
@@ -107,13 +95,19 @@ def _grade_on_worker(
     limits: Limits,
     device: str,
     warm_kernels: int,
+    last_round: bool,
 ) -> SubmissionResult:
-    """The Dask task: ``grade_one`` with this worker's pool, which outlives the task."""
+    """The Dask task: ``grade_one`` with this worker's pool, which outlives the task.
+
+    ``last_round``: this task is among the batch's last (one per runner), so no kernel is
+    started ahead after it: nobody would take it.
+    """
     if device != "cpu" and not torch.cuda.is_available():  # grade_one reports it; warm no kernel for it
         return grade_one(course, assignment_id, submission, secret, limits, device)
     key = (pipeline.runner_limits(limits, device), warm_kernels)
     if key not in _worker_pools:
         _worker_pools[key] = KernelPool(*key)
+    _worker_pools[key].expect(1 if last_round else None)
     return grade_one(course, assignment_id, submission, secret, limits, device, _worker_pools[key])
 
 
@@ -134,16 +128,13 @@ def grade_all(
     workers: int,
     on_result: Callable[[Submission, SubmissionResult], None],
     scheduler: str | None = None,
-    warm_kernels: int | None = None,
+    warm_kernels: int = WARM_KERNELS,
 ) -> None:
     """Grade every submission, calling ``on_result`` in this process as each one finishes.
 
-    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed;
-    default: ``default_warm_kernels``).
+    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed).
     """
     assignment = _assignment(course, assignment_id)
-    if warm_kernels is None:
-        warm_kernels = default_warm_kernels(workers, scheduler)
     gpu_questions = devices.needs_gpu(assignment)
     local_gpus = torch.cuda.device_count() if gpu_questions and scheduler is None else 0
     if scheduler is None and local_gpus == 0 and (workers <= 1 or len(submissions) <= 1):
@@ -156,6 +147,7 @@ def grade_all(
 
     with _client(workers, local_gpus, scheduler) as client:
         targets = ["cpu", "cuda"] if gpu_questions and _offers_gpu(client) else ["cpu"]
+        runners = {device: _runners_offering(client, device) for device in targets}
         futures = {
             client.submit(
                 _grade_on_worker,
@@ -166,11 +158,12 @@ def grade_all(
                 limits,
                 device,
                 warm_kernels,
+                len(submissions) - index <= runners[device],
                 key=f"grade-{device}-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
                 pure=False,
                 resources=RESOURCES[device],
             ): (submission, device)
-            for submission in submissions
+            for index, submission in enumerate(submissions)
             for device in targets
         }
         parts: dict[str, dict[str, SubmissionResult]] = {}
@@ -201,7 +194,13 @@ def _outcome(future: Future, submission: Submission, assignment: assignments.Ass
 
 
 def _offers_gpu(client: Client) -> bool:
-    return any("GPU" in worker.get("resources", {}) for worker in client.scheduler_info()["workers"].values())
+    return _runners_offering(client, "cuda") > 0
+
+
+def _runners_offering(client: Client, device: str) -> int:
+    """How many of the cluster's workers take this device's tasks."""
+    (resource,) = RESOURCES[device]
+    return sum(resource in worker.get("resources", {}) for worker in client.scheduler_info()["workers"].values())
 
 
 def _runner() -> str:

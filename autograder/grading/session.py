@@ -43,7 +43,7 @@ class Session:
         workers: int,
         force: bool = False,
         scheduler: str | None = None,
-        warm_kernels: int | None = None,
+        warm_kernels: int = batch.WARM_KERNELS,
     ) -> list[SubmissionResult]:
         """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results.
 
