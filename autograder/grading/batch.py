@@ -112,7 +112,7 @@ def _grade_on_worker(
 
 
 def _close_worker_pools() -> int:
-    """Run on every worker when a batch ends: no kernel is left warm for nobody. Returns how many pools."""
+    """Run on every worker when a batch ends, so no kernel stays warm after it. Returns how many pools."""
     count = len(_worker_pools)
     while _worker_pools:
         _worker_pools.popitem()[1].close()

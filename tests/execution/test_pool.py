@@ -1,5 +1,6 @@
 """Warm kernels: started ahead in their own sandbox, warmed up invisibly, one submission each."""
 
+import dataclasses
 import os
 import tempfile
 
@@ -22,6 +23,14 @@ def test_warm_up_imports_torch_without_binding_a_name_the_student_could_rely_on(
     assert execution.cells[1].status == "error" and "NameError" in execution.cells[1].error
     assert outputs["q1"].value is True  # the warm-up did import it
     assert outputs["q2"].value is False
+
+
+def test_a_gpu_runners_kernel_has_cuda_initialised_by_the_warm_up_where_there_is_cuda() -> None:
+    limits = dataclasses.replace(FAST_LIMITS, gpu=True)
+    _, outputs = run_notebook(
+        ["import torch"], {"q1": "torch.cuda.is_initialized() == torch.cuda.is_available()"}, limits
+    )
+    assert outputs["q1"].value is True
 
 
 def test_each_kernel_serves_one_submission_and_the_next_starts_ahead() -> None:

@@ -65,7 +65,7 @@ def test_cluster_routes_cpu_and_gpu_tasks_by_resource(cluster) -> None:
         scheduler=str(scheduler_file),
     )
     with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
-        assert client.run(_open_pools) == dict.fromkeys(workers.values(), 0)  # no kernel left warm for nobody
+        assert client.run(_open_pools) == dict.fromkeys(workers.values(), 0)  # no kernel stays warm after the batch
     assert {student: result.score for student, result in results.items()} == {
         "correct": 10,
         "q5_reshape_not_permute": 8,
