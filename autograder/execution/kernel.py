@@ -206,7 +206,7 @@ class NotebookRunner:
         try:
             async with client.async_setup_kernel(cleanup_kc=True):
                 monitor = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-                watched = [*sandbox.writable_host_dirs, kernel.run.root / "kernel.log"]
+                watched = [*sandbox.writable_host_dirs, kernel.log_path]
                 watchdog = asyncio.create_task(self._watch_disk(watched, execution))
                 session = _Session(self, client, cap, monitor, replies, execution)
                 await session.student_cells(notebook, started)

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import zmq
@@ -66,6 +67,11 @@ class StartedKernel:
     context: zmq.asyncio.Context
     log_file: IO[bytes]
 
+    @property
+    def log_path(self) -> Path:
+        """The kernel's stdout and stderr, in its run dir (the disk watchdog counts it)."""
+        return _log_path(self.run)
+
     def log_tail(self) -> str:
         """The end of the kernel's stdout and stderr, for error messages."""
         return _log_tail(self.run)
@@ -100,7 +106,7 @@ async def start_kernel(limits: Limits) -> StartedKernel:
         run.remove()
         raise
     context = guarded_context()
-    log_file = open(run.root / "kernel.log", "wb")  # noqa: SIM115 - StartedKernel.stop closes it
+    log_file = open(_log_path(run), "wb")  # noqa: SIM115 - StartedKernel.stop closes it
     kernel = StartedKernel(run, sandbox, kernel_manager(run, sandbox, context), context, log_file)
     try:
         await kernel.manager.start_kernel(
@@ -118,9 +124,13 @@ async def start_kernel(limits: Limits) -> StartedKernel:
     return kernel
 
 
+def _log_path(run: RunDirectory) -> Path:
+    return run.root / "kernel.log"
+
+
 def _log_tail(run: RunDirectory) -> str:
     with contextlib.suppress(OSError):
-        return (run.root / "kernel.log").read_bytes()[-2000:].decode("utf-8", "replace").strip()
+        return _log_path(run).read_bytes()[-2000:].decode("utf-8", "replace").strip()
     return ""
 
 
@@ -229,7 +239,12 @@ class KernelPool:
         if self._expected is not None:
             self._expected = max(0, self._expected - 1)
         self._refill()
-        return future.result()
+        kernel = future.result()
+        if not self.run(kernel.manager.is_alive()):  # killed from outside while it waited
+            log.warning("a kernel started ahead died before its submission (%s); starting another", kernel.log_tail())
+            self.run(kernel.discard())
+            kernel = self._start().result()
+        return kernel
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine that uses a taken kernel on the pool's loop, where the kernel lives."""

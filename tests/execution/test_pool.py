@@ -2,7 +2,9 @@
 
 import dataclasses
 import os
+import signal
 import tempfile
+import time
 
 import pytest
 
@@ -57,6 +59,18 @@ def test_each_kernel_serves_one_submission_and_the_next_starts_ahead() -> None:
         assert not ahead.run.root.exists()  # it served the second submission and was removed after it
         last_ahead = pool._ready[0].result()
     assert not last_ahead.run.root.exists() and not last_ahead.manager.has_kernel  # closing discards it
+
+
+def test_a_kernel_that_died_while_waiting_is_replaced() -> None:
+    with KernelPool(FAST_LIMITS, warm=1) as pool:
+        ahead = pool._ready[0].result()
+        pool.run(ahead.manager.signal_kernel(signal.SIGKILL))
+        deadline = time.monotonic() + 10
+        while pool.run(ahead.manager.is_alive()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        execution, outputs = run_notebook(["import torch"], {"q1": "1"}, pool=pool)
+    assert execution.failed_cells == [] and outputs["q1"].value == 1
+    assert not ahead.run.root.exists()
 
 
 def test_no_kernel_is_started_ahead_beyond_what_will_be_taken() -> None:
