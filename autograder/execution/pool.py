@@ -11,7 +11,10 @@ kills it afterwards. Two submissions never share a process, a sandbox or a run d
 
 Every kernel is warmed up the same way, pooled or started on demand (``warm=0``), so a
 notebook sees the same kernel either way. The warm-up binds no name in the student's
-namespace: a notebook that forgets ``import torch`` still fails as it would at home.
+namespace: a notebook that forgets ``import torch`` still fails as it would at home. One
+difference remains: an environment variable that torch reads at import, set by a student
+cell before its own ``import torch``, comes too late (the sandbox sets the ones grading
+needs, such as ``OMP_NUM_THREADS``).
 
 The pool owns an event loop in a thread. The kernels' managers and sockets live on it,
 and a replacement starts there while the caller's thread judges the last submission.
