@@ -1,30 +1,37 @@
 """The grader's half of the harness: what goes into the sandbox and what comes out.
 
-``Harness.prepare`` runs after the student's cells: it empties the output dir (so files
-the student planted there cannot pass for results), writes the probe plan and the
+``Harness.prepare`` runs after the student's cells: it writes the probe plan and the
 hidden inputs into the run's input dir (read-only inside the sandbox, and empty while
 student cells ran) and returns the harness cells: one that loads ``wire.py`` and
 ``probe_runner.py`` into a private namespace, then one cell per question, so a question
-that hangs or crashes the kernel costs only itself and later questions.
+that hangs or crashes the kernel costs only itself and later questions. The harness
+writes into a subdirectory of the output dir whose random name exists only from then
+on, so files the student's cells planted cannot pass for results; nothing is deleted
+while the student's processes live (they could swap a symlink into what we delete).
 
-``Harness.read`` loads a question's outputs as data only (JSON + safetensors), refusing
-symlinks, non-regular files and oversized files: the output dir is writable by the
-student, who may have planted anything there.
+``Harness.read`` loads a question's outputs as data only (JSON + safetensors) within a
+budget, refusing symlinks, non-regular files and oversized files: the output dir is
+writable by the student, who may have planted anything there.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.execution import probe_runner, wire
-from autograder.execution.sandbox import RunDirectory, empty_directory
+from autograder import text
+from autograder.execution import hostile_tree, probe_runner, wire
+from autograder.execution.sandbox import RunDirectory
 
-MAX_OUTPUT_BYTES = 256 * 1024**2
+# Per question: the JSON (structure, scalars; tensors are in the blob) and the tensors.
+# Honest outputs are a few KiB to a few MiB; the caps bound what a hostile one costs.
+MAX_JSON_BYTES = 8 * 1024**2
+MAX_BLOB_BYTES = 64 * 1024**2
 SOURCES = (("<autograder:wire>", Path(wire.__file__)), ("<autograder:probes>", Path(probe_runner.__file__)))
 
 
@@ -60,9 +67,9 @@ class Harness:
         self.run = run
         self.questions = questions
         self.probes = probes
+        self.results = "results-" + secrets.token_hex(16)  # in run.outputs; unknown to the student's cells
 
     def prepare(self) -> list[tuple[str, str]]:
-        empty_directory(self.run.outputs)  # whatever the student's cells planted there is not the harness's output
         plan: dict[str, Any] = {
             question: {"function": function, "driver": driver, "probes": []}
             for question, (function, driver) in self.questions.items()
@@ -93,7 +100,8 @@ class Harness:
             "    namespace = {'__name__': 'autograder_harness'}\n"
             f"    for name, source in {sources!r}:\n"
             "        exec(compile(source, name, 'exec'), namespace)\n"
-            f"    return namespace['ProbeRunner']({str(self.run.inputs)!r}, {str(self.run.outputs)!r}, globals())\n"
+            f"    return namespace['ProbeRunner']({str(self.run.inputs)!r}, {str(self.run.outputs / self.results)!r},"
+            " globals())\n"
             "__autograder__ = __autograder_start()\n"
             "del __autograder_start\n"
         )
@@ -106,11 +114,12 @@ class Harness:
         """
         wanted = [probe.id for probe in self.probes if probe.question == question]
         try:
-            text = _read_regular_file(self.run.outputs / f"{question}.json").decode("utf-8")
-            blob = _read_regular_file(self.run.outputs / f"{question}.safetensors")
-            records = wire.decode(text, blob, received=True)
+            with _ResultsDirectory(self.run.outputs, self.results) as results:
+                encoded = results.read(f"{question}.json", MAX_JSON_BYTES).decode("utf-8")
+                blob = results.read(f"{question}.safetensors", MAX_BLOB_BYTES)
+            records = wire.decode(encoded, blob, received=True)
         except (OSError, UnicodeDecodeError, wire.WireError) as error:
-            problem = why_missing or f"the harness output could not be read ({error})"
+            problem = why_missing or f"the harness output could not be read ({text.clean(error, 300)})"
             return {probe_id: ProbeOutput("no output", problem=problem) for probe_id in wanted}
         found = (
             {record.get("id"): record for record in records if isinstance(record, dict)}
@@ -140,23 +149,43 @@ def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutpu
             inputs_after=inputs_after if isinstance(inputs_after, dict) else None,
         )
     if status == "error" and isinstance(record.get("error"), dict):
-        error = {key: str(record["error"].get(key, ""))[:4000] for key in ("type", "message", "traceback")}
+        error = {key: text.clean(record["error"].get(key, ""), 4000) for key in ("type", "message", "traceback")}
         return ProbeOutput("error", error=error, seconds=seconds)
     if status == "missing":
         return ProbeOutput("missing")
     return ProbeOutput("no output", problem="the harness output was malformed")
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """Read a file the student could have tampered with: no symlinks, no FIFOs, no giants."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path.name} is not a regular file")
-        if info.st_size > MAX_OUTPUT_BYTES:
-            raise OSError(f"{path.name} is larger than {MAX_OUTPUT_BYTES} bytes")
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            return handle.read(MAX_OUTPUT_BYTES + 1)
-    finally:
-        os.close(descriptor)
+class _ResultsDirectory:
+    """The harness's results dir, opened without following a link, for reading files in it."""
+
+    def __init__(self, outputs: Path, name: str) -> None:
+        self.outputs, self.name = outputs, name
+
+    def __enter__(self) -> _ResultsDirectory:
+        outputs = hostile_tree.open_directory(self.outputs)
+        try:
+            self.descriptor = hostile_tree.open_directory(self.name, outputs)
+        finally:
+            os.close(outputs)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        os.close(self.descriptor)
+
+    def read(self, name: str, limit: int) -> bytes:
+        """A file the student could have tampered with: no symlinks, no FIFOs, nothing over ``limit``."""
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=self.descriptor)
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(f"{name} is not a regular file")
+            if info.st_size > limit:
+                raise OSError(f"{name} is larger than {limit // 1024**2} MiB")
+            with os.fdopen(descriptor, "rb", closefd=False) as handle:
+                data = handle.read(limit + 1)
+            if len(data) > limit:  # grew after fstat
+                raise OSError(f"{name} is larger than {limit // 1024**2} MiB")
+            return data
+        finally:
+            os.close(descriptor)

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import queue
 import signal
 import time
@@ -42,6 +41,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from zmq.utils.monitor import parse_monitor_message
 
+from autograder.execution import hostile_tree
 from autograder.execution.pool import MAX_MESSAGE_BYTES, KernelStartError, StartedKernel
 from autograder.execution.sandbox import Limits
 
@@ -234,7 +234,7 @@ class NotebookRunner:
         """Stop the kernel once it has put too much into the host directories it can write."""
         while True:
             await asyncio.sleep(DISK_POLL_SECONDS)
-            used, entries = await asyncio.to_thread(host_usage, paths, MAX_HOST_ENTRIES)
+            used, entries = await asyncio.to_thread(hostile_tree.usage, paths, MAX_HOST_ENTRIES)
             if used > self.limits.disk_bytes or entries > MAX_HOST_ENTRIES:
                 execution.disk_limit_hit = True
                 await self.stop_kernel(
@@ -372,33 +372,3 @@ class _Session:
                 socket.disconnect(url)
             socket.connect(url)
         return count
-
-
-def host_usage(paths: list[Path], max_entries: int) -> tuple[int, int]:
-    """Bytes allocated and entries found under ``paths``; stops counting past ``max_entries``."""
-    used = entries = 0
-    pending = [str(path) for path in paths]
-    while pending:
-        path = pending.pop()
-        try:
-            info = os.lstat(path)
-        except OSError:
-            continue
-        used += info.st_blocks * 512
-        if not os.path.isdir(path) or os.path.islink(path):
-            continue
-        try:
-            names = os.listdir(path)
-        except PermissionError:  # the kernel shares our uid (user namespace) and may have closed it
-            try:
-                os.chmod(path, 0o700)
-                names = os.listdir(path)
-            except OSError:
-                continue
-        except OSError:
-            continue
-        entries += len(names)
-        if entries > max_entries:
-            break
-        pending.extend(os.path.join(path, name) for name in names)
-    return used, entries

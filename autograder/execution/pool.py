@@ -18,6 +18,13 @@ needs, such as ``OMP_NUM_THREADS``).
 
 The pool owns an event loop in a thread. The kernels' managers and sockets live on it,
 and a replacement starts there while the caller's thread judges the last submission.
+
+The kernel creates its IPC socket files in a directory it can write, so once student
+code runs it could swap a socket for a symlink to any Unix socket on the host, and a
+grader reconnecting by path would connect there. So once the kernel has bound its
+sockets, and before any student code exists, each socket is opened once (``O_PATH``,
+no link followed) and every later connection goes through that descriptor
+(``/proc/self/fd/N``), which names the kernel's own socket whatever happens to its path.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ import concurrent.futures
 import contextlib
 import json
 import logging
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Coroutine
@@ -54,6 +63,7 @@ STARTUP_TIMEOUT = 120.0  # seconds for a kernel to boot and finish its warm-up
 # Statements, not `import torch`: they must not bind a name the student's code could rely on.
 WARM_UP = '__import__("numpy")\n__import__("torch")\n'
 WARM_UP_GPU = WARM_UP + 'if __import__("torch").cuda.is_available():\n    __import__("torch").cuda.init()\n'
+CHANNELS = ("shell", "iopub", "stdin", "hb", "control")
 
 
 class KernelStartError(RuntimeError):
@@ -66,7 +76,7 @@ class StartedKernel:
 
     run: RunDirectory
     sandbox: Sandbox
-    manager: AsyncKernelManager
+    manager: _SandboxedKernelManager
     context: zmq.asyncio.Context
     log_file: IO[bytes]
 
@@ -87,6 +97,7 @@ class StartedKernel:
         except Exception as error:
             log.debug("kernel shutdown: %s", error)
         self.context.destroy(linger=0)
+        self.manager.unpin_sockets()
         self.log_file.close()
 
     async def discard(self) -> None:
@@ -120,6 +131,7 @@ async def start_kernel(limits: Limits) -> StartedKernel:
             stderr=kernel.log_file,
         )
         await _warm_up(kernel, WARM_UP_GPU if limits.gpu else WARM_UP)
+        kernel.manager.pin_sockets()
     except Exception as error:
         tail = _log_tail(run)
         await kernel.discard()
@@ -137,12 +149,54 @@ def _log_tail(run: RunDirectory) -> str:
     return ""
 
 
+class _SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that, once ``pin_sockets`` ran, reaches the kernel only through pinned descriptors."""
+
+    pinned: dict[str, int] | None = None  # channel -> O_PATH descriptor of the kernel's socket
+
+    def pin_sockets(self) -> None:
+        """Open each socket the kernel bound, refusing anything but a socket; reconnect what is connected.
+
+        Called before any student code runs, when the files are still the kernel's own.
+        """
+        pinned: dict[str, int] = {}
+        try:
+            for channel in CHANNELS:
+                path = f"{self.ip}-{getattr(self, f'{channel}_port')}"
+                pinned[channel] = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+                if not stat.S_ISSOCK(os.fstat(pinned[channel]).st_mode):
+                    raise KernelStartError(f"the kernel's {channel} socket {path} is not a socket")
+        except BaseException:
+            for descriptor in pinned.values():
+                os.close(descriptor)
+            raise
+        self.pinned = pinned
+        self._close_control_socket()  # connected by path at start; from now on through the descriptor
+        self._connect_control_socket()
+
+    def unpin_sockets(self) -> None:
+        for descriptor in (self.pinned or {}).values():
+            os.close(descriptor)
+        self.pinned = None
+
+    def _make_url(self, channel: str) -> str:
+        return _pinned_url(self.pinned, channel) or super()._make_url(channel)
+
+
 class _GuardedKernelClient(AsyncKernelClient):
-    """A kernel client whose sockets refuse giant messages and queue only a few."""
+    """A kernel client whose sockets refuse giant messages, queue only a few, and use the pinned sockets."""
 
     def _context_default(self) -> zmq.asyncio.Context:
         self._created_context = True
         return guarded_context()
+
+    def _make_url(self, channel: str) -> str:
+        return _pinned_url(getattr(self.parent, "pinned", None), channel) or super()._make_url(channel)
+
+
+def _pinned_url(pinned: dict[str, int] | None, channel: str) -> str:
+    """The ZMQ address of a pinned socket: the kernel's own socket, whatever is at its path now."""
+    return f"ipc:///proc/self/fd/{pinned[channel]}" if pinned and channel in pinned else ""
 
 
 def guarded_context() -> zmq.asyncio.Context:
@@ -153,7 +207,7 @@ def guarded_context() -> zmq.asyncio.Context:
     return context
 
 
-def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context) -> AsyncKernelManager:
+def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context) -> _SandboxedKernelManager:
     """A manager whose kernel is the sandbox's command line, talking over IPC sockets in the run dir."""
     spec_dir = run.kernels / KERNEL_NAME
     spec_dir.mkdir()
@@ -166,7 +220,7 @@ def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Con
         "env": {},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    return AsyncKernelManager(
+    return _SandboxedKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(run.kernels)]),
         transport="ipc",

@@ -68,6 +68,8 @@ class ProbeRunner:
 
     def __init__(self, in_dir: str, out_dir: str, namespace: dict[str, Any]) -> None:
         self.out_dir = out_dir
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(out_dir)
         self.namespace = namespace
         with open(os.path.join(in_dir, "probes.json"), encoding="utf-8") as handle:
             self.plan = json.load(handle)

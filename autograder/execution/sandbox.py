@@ -28,14 +28,13 @@ from __future__ import annotations
 import glob
 import logging
 import os
-import shutil
 import socket
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.execution import host, seccomp
+from autograder.execution import host, hostile_tree, seccomp
 from autograder.execution.cgroups import RunCgroup
 from autograder.execution.host import SANDBOX_UID, bwrap_problem, interpreter_paths
 
@@ -129,14 +128,11 @@ class RunDirectory:
             directory.mkdir(mode=0o755)
 
     def remove(self) -> None:
-        try:
-            empty_directory(self.root)
-            self.root.rmdir()
-        except FileNotFoundError:
-            pass
-        except OSError as error:  # never fail a result over cleanup, but say so
-            log.warning("run directory %s not fully removed: %s", self.root, error)
-            shutil.rmtree(self.root, ignore_errors=True)
+        """Delete the directory, following no link the kernel planted; never raises (a failure is logged).
+
+        Called once the run's processes are dead (``Sandbox.close``), but safe even if one lives.
+        """
+        hostile_tree.remove(self.root)
 
     @classmethod
     def sweep(cls, parent: Path) -> None:
@@ -154,26 +150,6 @@ class RunDirectory:
                 stale.remove()
             except (OSError, ValueError):  # no owner file yet, someone else's, or not ours to judge
                 continue
-
-
-def empty_directory(directory: Path) -> None:
-    """Remove everything in ``directory``, whatever permissions the kernel gave it.
-
-    A kernel that shares our uid (user namespace) can make its dirs unreadable to us; we
-    own them, so we give ourselves access back first. Symlinks are removed, never followed.
-    """
-    pending = [str(directory)]
-    while pending:
-        path = pending.pop()
-        os.chmod(path, 0o700)
-        with os.scandir(path) as entries:
-            pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
-    with os.scandir(directory) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
 
 
 class Sandbox:

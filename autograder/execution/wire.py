@@ -8,7 +8,11 @@ safetensors. Plain JSON scalars keep Python's int/float/bool/str/None distinctio
 This module runs on both sides: the grader imports it, and the harness sends its source
 text into the student's kernel (see ``harness.py``). It therefore imports nothing from
 the autograder package and tolerates a missing numpy. On the trusted side every decoded
-field is validated, because the kernel side is hostile and may write anything.
+field is validated, because the kernel side is hostile and may write anything: the
+received bytes are measured before they are parsed (``MAX_ELEMENTS``, ``MAX_TENSORS``),
+so what the grader allocates is bounded whatever the kernel writes, and anything
+malformed, from a 5000-digit integer to an unknown dtype, is a ``WireError`` or an inert
+``Opaque``, never another exception.
 """
 
 from __future__ import annotations
@@ -28,8 +32,34 @@ except ImportError:  # pragma: no cover - numpy ships with the project
 
 TAG = "__ag__"
 MAX_DEPTH = 16
-MAX_ITEMS = 10_000
+MAX_ITEMS = 10_000  # items of one container
 MAX_TEXT = 2_000
+# A budget for everything one received JSON text holds: its containers and scalars
+# together. The count is taken before parsing, from the structural characters.
+MAX_ELEMENTS = 200_000
+MAX_TENSORS = 10_000  # tensors in one received safetensors blob
+MAX_INT_BITS = 128  # larger ints arrive as Opaque: nothing the contract asks for is that large
+# What a received array may hold; safetensors knows more (float8, ...) that no answer needs.
+ARRAY_DTYPES = frozenset(
+    {
+        torch.bool,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.uint16,
+        torch.uint32,
+        torch.uint64,
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+    }
+)
+SCALAR_DTYPES = frozenset(str(dtype).removeprefix("torch.") for dtype in ARRAY_DTYPES) - {"bfloat16"}
 
 
 class WireError(ValueError):
@@ -46,19 +76,50 @@ def encode(value: Any) -> tuple[str, bytes]:
 
 def decode(text: str, blob: bytes, *, received: bool = False, device: str = "cpu") -> Any:
     """Decode what ``encode`` produced, validating every field (see ``decode_tree``)."""
+    return decode_tree(parse_json(text), load_blob(blob), received=received, device=device)
+
+
+def parse_json(text: str, max_elements: int = MAX_ELEMENTS) -> Any:
+    """``json.loads`` within a budget of elements, checked before anything is allocated.
+
+    Every element after the first of a container follows a comma, and every container
+    opens with a bracket, so those characters bound how many objects the parser creates
+    (commas and brackets inside strings only make the bound looser).
+    """
+    elements = text.count(",") + text.count("[") + text.count("{")
+    if elements > max_elements:
+        raise WireError(f"too large: about {elements:,} JSON elements (at most {max_elements:,})")
     try:
-        tree = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise WireError(f"invalid JSON: {error}") from None
-    return decode_tree(tree, load_blob(blob), received=received, device=device)
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, and ints over Python's digit limit
+        raise WireError(f"invalid JSON: {str(error)[:200]}") from None
 
 
 def load_blob(blob: bytes) -> dict[str, torch.Tensor]:
-    """The tensors of a safetensors blob (empty bytes: no tensors)."""
+    """The tensors of a safetensors blob (empty bytes: no tensors), at most ``MAX_TENSORS``.
+
+    The header (8 bytes of length, then JSON naming every tensor) is read and counted
+    before safetensors allocates anything.
+    """
+    if not blob:
+        return {}
+    length = int.from_bytes(blob[:8], "little") if len(blob) >= 8 else -1
+    if not 0 < length <= len(blob) - 8:
+        raise WireError("invalid safetensors data: bad header length")
     try:
-        return _load_tensors(blob) if blob else {}
+        header = parse_json(blob[8 : 8 + length].decode("utf-8"), max_elements=8 * MAX_TENSORS)
+    except UnicodeDecodeError:
+        raise WireError("invalid safetensors data: the header is not UTF-8") from None
+    if not isinstance(header, dict) or len(header) > MAX_TENSORS + 1:  # + its "__metadata__"
+        raise WireError(f"invalid safetensors data: not a header of at most {MAX_TENSORS} tensors")
+    try:
+        tensors = _load_tensors(blob)
     except Exception as error:  # safetensors raises its own error types
-        raise WireError(f"invalid safetensors data: {error}") from None
+        raise WireError(f"invalid safetensors data: {str(error)[:200]}") from None
+    unusable = sorted({str(t.dtype) for t in tensors.values() if t.dtype not in ARRAY_DTYPES})
+    if unusable:
+        raise WireError(f"arrays of dtype {', '.join(unusable)} are not accepted")
+    return tensors
 
 
 def decode_tree(tree: Any, tensors: dict[str, torch.Tensor], *, received: bool = False, device: str = "cpu") -> Any:
@@ -160,6 +221,8 @@ class _Decoder:
     def decode(self, tree: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise WireError("value nested too deeply")
+        if type(tree) is int and tree.bit_length() > MAX_INT_BITS:
+            return Opaque("int", f"an integer of {tree.bit_length()} bits")
         if tree is None or type(tree) in (bool, int, float, str):
             return tree
         if type(tree) is list:
@@ -175,9 +238,7 @@ class _Decoder:
                 raise WireError("bad non-finite float")
             return float(tree["value"])
         if kind == "npscalar":
-            if np is None:
-                raise WireError("numpy is needed to decode a numpy scalar")
-            return np.dtype(_text(tree, "dtype")).type(self.decode(tree.get("value"), depth + 1))
+            return self._numpy_scalar(_text(tree, "dtype"), self.decode(tree.get("value"), depth + 1))
         if kind == "tuple":
             return tuple(self.decode(item, depth + 1) for item in _list(tree, "items"))
         if kind == "dict":
@@ -189,6 +250,18 @@ class _Decoder:
         if kind == "opaque":
             return Opaque(_text(tree, "type"), _text(tree, "repr"))
         raise WireError(f"unknown tag {kind!r}")
+
+    @staticmethod
+    def _numpy_scalar(dtype: str, value: Any) -> Any:
+        """A numpy scalar of a plain numeric dtype; anything else (``np.void``, records) stays inert."""
+        if np is None:
+            raise WireError("numpy is needed to decode a numpy scalar")
+        if dtype not in SCALAR_DTYPES or type(value) not in (bool, int, float):
+            return Opaque(f"numpy.{dtype[:40]}", "a numpy scalar the grader does not read")
+        try:
+            return np.dtype(dtype).type(value)
+        except (OverflowError, ValueError, TypeError):
+            return Opaque(f"numpy.{dtype}", "a numpy scalar out of its dtype's range")
 
     def _array(self, tree: dict[str, Any], kind: str) -> Any:
         key = tree.get("key")

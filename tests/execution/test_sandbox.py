@@ -135,8 +135,10 @@ def test_planted_symlink_in_outputs_is_not_followed(tmp_path) -> None:
     run = RunDirectory()
     try:
         harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
-        (run.outputs / "q1.json").symlink_to("/etc/passwd")
-        (run.outputs / "q1.safetensors").write_bytes(b"")
+        results = run.outputs / harness.results
+        results.mkdir()
+        (results / "q1.json").symlink_to("/etc/passwd")
+        (results / "q1.safetensors").write_bytes(b"")
         output = harness.read("q1", "")["q1/0"]
         assert output.status == "no output" and "could not be read" in output.problem
     finally:
@@ -150,12 +152,16 @@ def test_non_regular_or_huge_outputs_are_refused(planted: str, monkeypatch) -> N
     run = RunDirectory()
     try:
         harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
+        results = run.outputs / harness.results
+        results.mkdir()
+        (results / "q1.safetensors").write_bytes(b"")
         if planted == "fifo":
-            os.mkfifo(run.outputs / "q1.json")
+            os.mkfifo(results / "q1.json")
         else:
-            monkeypatch.setattr(harness_module, "MAX_OUTPUT_BYTES", 10)
-            (run.outputs / "q1.json").write_text("[" + "0," * 100 + "0]")
-        assert harness.read("q1", "")["q1/0"].status == "no output"
+            monkeypatch.setattr(harness_module, "MAX_JSON_BYTES", 10)
+            (results / "q1.json").write_text("[" + "0," * 100 + "0]")
+        output = harness.read("q1", "")["q1/0"]
+        assert output.status == "no output" and "could not be read" in output.problem
     finally:
         run.remove()
 
