@@ -42,6 +42,15 @@ def clean_line(text: object, limit: int = NAME_CHARS) -> str:
     return clean(_LINE_BREAKS.sub(" ", text if isinstance(text, str) else str(text)), limit)
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(e[+-]?\d+)?")
+
+
 def csv_cell(text: str) -> str:
-    """A text cell that a spreadsheet shows as text, never evaluates (OWASP's rule: prefix a quote)."""
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    """A cell that a spreadsheet shows as text or a plain number, never evaluates.
+
+    OWASP's rule: a cell that starts like a formula gets a leading quote. A plain number
+    (``-0.5``) is no formula and stays as it is.
+    """
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text

@@ -4,12 +4,20 @@ Order of questions asked: was the function there, did it return, does the value 
 (type, shape, dtype, device, values: see ``compare``), do the question's extra properties
 hold. When the value is wrong, each known mistake's answer on the same inputs is
 computed and compared with the student's; the first that matches names the mistake.
+
+A hidden case's verdict says which kind of check failed and the named mistake, never a
+value: no input, expected answer or shape of it, and nothing the student's code said
+(an exception's message could hold the hidden inputs it was called with), only the
+exception's builtin type and its line number.
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
+import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +38,21 @@ HARD_CODED_CPU = (
 )
 # What torch says when code asks for CUDA on a machine without it.
 NO_CUDA_ERRORS = ("Found no NVIDIA driver", "Torch not compiled with CUDA", "No CUDA GPUs are available")
+# A hidden check's words, by the kind of check that failed.
+HIDDEN_FAILURES = {
+    "type": "returned a value of the wrong type",
+    "length": "returned a sequence of the wrong length",
+    "keys": "returned a dict with the wrong keys",
+    "shape": "returned an array of the wrong shape",
+    "dtype": "returned an array of the wrong dtype",
+    "device": "returned a result on the wrong device",
+    "values": "returned wrong values",
+    "property": "returned the right values, but a required property does not hold",
+}
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
+_LINE = re.compile(r"line (\d{1,6})")
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,40 @@ def judge(
     expected: Any,
     output: ProbeOutput,
     device: str = "cpu",
+    hidden: bool = False,
+) -> Verdict:
+    """The verdict on one probe; with ``hidden``, in words that reveal nothing of the case."""
+    verdict = _judge(check, function, inputs, expected, output, device)
+    return _conceal(verdict, function, output) if hidden and not verdict.passed else verdict
+
+
+def exception_name(name: str) -> str:
+    """The name of an exception the student's code raised, as shown for a hidden case.
+
+    The kernel writes the name, so it could be any text: only builtin exception names pass.
+    """
+    return name if name in _BUILTIN_EXCEPTIONS else "an exception"
+
+
+def _conceal(verdict: Verdict, function: str, output: ProbeOutput) -> Verdict:
+    if verdict.kind == "error":
+        lines = _LINE.findall(output.error.get("traceback", ""))
+        where = f" (at line {lines[-1]} of your code)" if lines else ""
+        message = f"`{function}` raised {exception_name(output.error.get('type', ''))}{where}"
+    elif verdict.kind in HIDDEN_FAILURES:
+        message = f"`{function}` {HIDDEN_FAILURES[verdict.kind]}"
+    else:  # missing, not implemented, no output: the grader's own words, about no value
+        message = verdict.message
+    return dataclasses.replace(verdict, message=message)
+
+
+def _judge(
+    check: QuestionCheck,
+    function: str,
+    inputs: dict[str, Any],
+    expected: Any,
+    output: ProbeOutput,
+    device: str,
 ) -> Verdict:
     if output.status == "missing":
         return Verdict(

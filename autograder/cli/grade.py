@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -169,7 +170,7 @@ class _Reporter:
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done)
         console.print(
-            f"[{self.done}/{self.total}] {result.student}: {result.final_score:g}/{result.max_score:g}"
+            f"[{self.done}/{self.total}] {escape(result.student)}: {result.final_score:g}/{result.max_score:g}"
             f"{' (cached)' if result.cached else ''}{' FAULT' if result.fault else ''}; {status}; eta {eta:.0f} s",
             highlight=False,
         )
@@ -188,11 +189,11 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     table.add_column("first problem")
     for result in sorted(results, key=lambda r: r.student):
         earned = {q.id: q.score for q in result.questions}
-        table.add_row(
-            result.student + (" (cached)" if result.cached else ""),
+        table.add_row(  # cells are rich markup: the student's words are escaped
+            escape(result.student) + (" (cached)" if result.cached else ""),
             f"{result.final_score:g}/{result.max_score:g}",
             *(f"{earned.get(q.id, 0):g}" for q in assignment.questions),
-            result.first_problem[:90],
+            escape(result.first_problem[:90]),
         )
     Console().print(table)
     cached = sum(result.cached for result in results)
@@ -202,4 +203,4 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     )
     for result in results:
         if result.fault:
-            console.print(f"[bold red]grader fault[/] on {result.student}: {result.fault}")
+            console.print(f"[bold red]grader fault[/] on {escape(result.student)}: {escape(result.fault)}")

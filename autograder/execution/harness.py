@@ -16,16 +16,19 @@ writable by the student, who may have planted anything there.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograder import text
 from autograder.execution import hostile_tree, probe_runner, wire
+from autograder.execution.kernel import HarnessCell
 from autograder.execution.sandbox import RunDirectory
 
 # Per question: the JSON (structure, scalars; tensors are in the blob) and the tensors.
@@ -45,6 +48,7 @@ class Probe:
     inputs: dict[str, Any]
     device: str = "cpu"
     keep_inputs: bool = False
+    hidden: bool = False
 
 
 @dataclass
@@ -59,8 +63,16 @@ class ProbeOutput:
     problem: str = ""  # why there is no output, when status is "no output"
 
 
+PHASES = ("public", "hidden")
+
+
 class Harness:
-    """Prepares the harness of one run and reads its results back."""
+    """Prepares the harness of one run and reads its results back.
+
+    Public probes run first, before any hidden input exists in the sandbox; the hidden
+    plan and inputs are written only then. So what a public probe's exception or output
+    could quote holds nothing hidden, and a hidden probe's words are never echoed.
+    """
 
     def __init__(self, run: RunDirectory, questions: dict[str, tuple[str, str]], probes: list[Probe]) -> None:
         """``questions`` maps a question id to (function name, driver source)."""
@@ -69,29 +81,44 @@ class Harness:
         self.probes = probes
         self.results = "results-" + secrets.token_hex(16)  # in run.outputs; unknown to the student's cells
 
-    def prepare(self) -> list[tuple[str, str]]:
-        plan: dict[str, Any] = {
-            question: {"function": function, "driver": driver, "probes": []}
+    def cells(self) -> list[HarnessCell]:
+        """The harness cells, each phase's plan written just before its first cell runs."""
+        cells = [HarnessCell("setup", self._setup_source(), prepare=functools.partial(self._write, "public"))]
+        for phase in PHASES:
+            asked = [question for question in self.questions if self._probes(question, phase)]
+            for index, question in enumerate(asked):
+                step = functools.partial(self._write, phase) if phase != "public" and index == 0 else None
+                source = f"__autograder__.run_question({question!r}, {phase!r})"
+                cells.append(HarnessCell(cell_label(question, phase), source, prepare=step))
+        return cells
+
+    def _probes(self, question: str, phase: str) -> list[Probe]:
+        return [probe for probe in self.probes if probe.question == question and probe.hidden == (phase == "hidden")]
+
+    def _write(self, phase: str) -> None:
+        """The plan and inputs of one phase, into the input dir (read-only inside the sandbox)."""
+        probes = [probe for probe in self.probes if probe.hidden == (phase == "hidden")]
+        inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in probes})
+        encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
+        plan = {
+            question: {
+                "function": function,
+                "driver": driver,
+                "probes": [
+                    {
+                        "id": probe.id,
+                        "call": probe.call,
+                        "device": probe.device,
+                        "keep_inputs": probe.keep_inputs,
+                        "inputs": encoded_inputs[probe.id],
+                    }
+                    for probe in self._probes(question, phase)
+                ],
+            }
             for question, (function, driver) in self.questions.items()
         }
-        inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in self.probes})
-        encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
-        for probe in self.probes:
-            plan[probe.question]["probes"].append(
-                {
-                    "id": probe.id,
-                    "call": probe.call,
-                    "device": probe.device,
-                    "keep_inputs": probe.keep_inputs,
-                    "inputs": encoded_inputs[probe.id],
-                }
-            )
-        (self.run.inputs / "inputs.safetensors").write_bytes(blob)
-        (self.run.inputs / "probes.json").write_text(json.dumps({"questions": plan}))
-        return [
-            ("setup", self._setup_source()),
-            *[(question, f"__autograder__.run_question({question!r})") for question in self.questions],
-        ]
+        (self.run.inputs / f"inputs-{phase}.safetensors").write_bytes(blob)
+        (self.run.inputs / f"probes-{phase}.json").write_text(json.dumps({"questions": plan}))
 
     def _setup_source(self) -> str:
         sources = [(name, path.read_text()) for name, path in SOURCES]
@@ -106,17 +133,24 @@ class Harness:
             "del __autograder_start\n"
         )
 
-    def read(self, question: str, why_missing: str) -> dict[str, ProbeOutput]:
+    def read(self, question: str, why_missing: Callable[[str], str]) -> dict[str, ProbeOutput]:
         """The outputs of one question's probes, keyed by probe id.
 
-        A probe with no readable output gets status "no output" with ``why_missing``
-        (what the runner saw happen to that question's harness cell).
+        A probe with no readable output gets status "no output" with ``why_missing(phase)``
+        (what the runner saw happen to that phase's harness cell of the question).
         """
-        wanted = [probe.id for probe in self.probes if probe.question == question]
+        outputs: dict[str, ProbeOutput] = {}
+        for phase in PHASES:
+            wanted = [probe.id for probe in self._probes(question, phase)]
+            if wanted:
+                outputs.update(self._read_phase(question, phase, wanted, why_missing(phase)))
+        return outputs
+
+    def _read_phase(self, question: str, phase: str, wanted: list[str], why_missing: str) -> dict[str, ProbeOutput]:
         try:
             with _ResultsDirectory(self.run.outputs, self.results) as results:
-                encoded = results.read(f"{question}.json", MAX_JSON_BYTES).decode("utf-8")
-                blob = results.read(f"{question}.safetensors", MAX_BLOB_BYTES)
+                encoded = results.read(f"{question}.{phase}.json", MAX_JSON_BYTES).decode("utf-8")
+                blob = results.read(f"{question}.{phase}.safetensors", MAX_BLOB_BYTES)
             records = wire.decode(encoded, blob, received=True)
         except (OSError, UnicodeDecodeError, wire.WireError) as error:
             problem = why_missing or f"the harness output could not be read ({text.clean(error, 300)})"
@@ -127,6 +161,11 @@ class Harness:
             else {}
         )
         return {probe_id: _probe_output(found.get(probe_id), why_missing) for probe_id in wanted}
+
+
+def cell_label(question: str, phase: str) -> str:
+    """The label of a question's harness cell in one phase: "q1", "q1 (hidden)"."""
+    return question if phase == "public" else f"{question} ({phase})"
 
 
 def _pairs(tree: dict[str, Any]) -> list[tuple[Any, Any]]:

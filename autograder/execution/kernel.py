@@ -53,6 +53,8 @@ _nbclient_log.setLevel(logging.CRITICAL)
 TIMEOUT_ENAME = "AutograderCellTimeout"
 INTERRUPT_GRACE = 10.0  # seconds a kernel has to answer again after a timed-out cell was interrupted
 DISK_POLL_SECONDS = 0.5
+# What reading a hostile kernel's messages can raise (jupyter_client and nbclient index them freely).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 MAX_HOST_ENTRIES = 10_000  # files and directories the kernel may create in the run's host dirs
 
 
@@ -65,6 +67,7 @@ class CellOutcome:
     error: str = ""
     seconds: float = 0.0
     output_dropped: int = 0  # bytes of output beyond the caps, dropped
+    exception: str = ""  # the exception's type name (as the kernel said it), when status is "error"
 
 
 @dataclass
@@ -88,8 +91,17 @@ class Execution:
         return [cell for cell in self.cells if cell.status != "ok"]
 
 
-HarnessFactory = Callable[[], list[tuple[str, str]]]
-"""Called once the student's cells are done: writes the inputs, returns (label, source) cells."""
+@dataclass(frozen=True)
+class HarnessCell:
+    """A cell run after the student's; ``prepare`` runs on the host just before it (say, writing inputs)."""
+
+    label: str
+    source: str
+    prepare: Callable[[], None] | None = None
+
+
+HarnessFactory = Callable[[], list[HarnessCell]]
+"""Called once the student's cells are done: the harness cells to run."""
 
 
 class _OutputCap:
@@ -148,11 +160,31 @@ class _CappedNotebookClient(NotebookClient):
             outs.append(self.cap.marker)
         return None
 
+    def process_message(
+        self, msg: dict[str, Any], cell: nbformat.NotebookNode, cell_index: int
+    ) -> nbformat.NotebookNode | None:
+        """nbclient's, for a message of any shape: the kernel holds the session key and can sign anything.
+
+        A message nbclient cannot read (a status without a state, content that is not a
+        dict...) is dropped, as if never sent.
+        """
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except MALFORMED as error:
+            log.debug("dropped a malformed kernel message: %s", type(error).__name__)
+            return None
+
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
         return None
 
     def handle_comm_msg(self, outs: list[nbformat.NotebookNode], msg: dict[str, Any], cell_index: int) -> None:
         return None
+
+
+def _reply_content(reply: Any) -> dict[str, Any]:
+    """An execute reply's content, or {} for one the kernel malformed."""
+    content = reply.get("content") if isinstance(reply, dict) else None
+    return content if isinstance(content, dict) else {}
 
 
 def _output_size(content: dict[str, Any]) -> int:
@@ -199,7 +231,7 @@ class NotebookRunner:
             record_timing=False,
             log=_nbclient_log,
             on_cell_error=lambda cell, cell_index, execute_reply: replies.update(
-                {cell_index: execute_reply["content"]}
+                {cell_index: _reply_content(execute_reply)}
             ),
         )
         watchdog: asyncio.Task[None] | None = None
@@ -292,15 +324,18 @@ class _Session:
             execution.cells.append(await self._execute(cell, index, label))
             execution.kernel_died = execution.kernel_died or execution.cells[-1].status == "kernel died"
 
-    async def harness_cells(self, notebook: nbformat.NotebookNode, cells: list[tuple[str, str]]) -> None:
+    async def harness_cells(self, notebook: nbformat.NotebookNode, cells: list[HarnessCell]) -> None:
         """Appended to the (grader's copy of the) notebook: nbclient indexes cells by position."""
         execution = self.execution
         self.client.timeout = int(self.limits.harness_timeout)
-        for label, source in cells:
+        for harness_cell in cells:
+            label = harness_cell.label
             if execution.kernel_died:
                 execution.harness.append(CellOutcome(label, "not run"))
                 continue
-            cell = nbformat.v4.new_code_cell(source)
+            if harness_cell.prepare is not None:
+                await asyncio.to_thread(harness_cell.prepare)
+            cell = nbformat.v4.new_code_cell(harness_cell.source)
             notebook.cells.append(cell)
             outcome = await self._execute(cell, len(notebook.cells) - 1, label)
             execution.harness.append(outcome)
@@ -313,6 +348,10 @@ class _Session:
             await self.client.async_execute_cell(cell, index, store_history=False)
         except DeadKernelError:
             reason = self.runner._stop_reason or ""
+            return CellOutcome(label, "kernel died", reason, time.monotonic() - started, self.cap.cell_dropped)
+        except MALFORMED as error:  # a forged reply: this kernel cannot be talked to any more
+            await self.runner.stop_kernel("malformed message")
+            reason = f"the kernel sent a malformed message ({type(error).__name__}), so it was stopped"
             return CellOutcome(label, "kernel died", reason, time.monotonic() - started, self.cap.cell_dropped)
         finally:
             self.cap.refused_messages += await self._disconnects()
@@ -336,8 +375,9 @@ class _Session:
         if reply.get("ename") == TIMEOUT_ENAME:
             error = f"ran longer than {self.client.timeout} s" + (f"; {note}" if note else "")
             return CellOutcome(label, "timeout", error, seconds, dropped)
-        error = f"{reply.get('ename', 'Error')}: {reply.get('evalue', '')}".strip()[:500]
-        return CellOutcome(label, "error", error + (f"; {note}" if note else ""), seconds, dropped)
+        ename, evalue = str(reply.get("ename", "Error")), str(reply.get("evalue", ""))
+        error = f"{ename}: {evalue}".strip()[:500]
+        return CellOutcome(label, "error", error + (f"; {note}" if note else ""), seconds, dropped, ename[:100])
 
     async def _responsive(self) -> bool:
         """After an interrupted cell: does the kernel answer an empty request within the grace time?"""
@@ -349,7 +389,10 @@ class _Session:
                 message = await kc.get_shell_msg(timeout=remaining)
             except queue.Empty:
                 return False
-            if message.get("parent_header", {}).get("msg_id") == msg_id:
+            except MALFORMED:
+                continue
+            parent = message.get("parent_header") if isinstance(message, dict) else None
+            if isinstance(parent, dict) and parent.get("msg_id") == msg_id:
                 return True
         return False
 

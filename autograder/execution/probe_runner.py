@@ -67,25 +67,33 @@ class ProbeRunner:
     """Runs the probes of one question at a time and writes their outputs."""
 
     def __init__(self, in_dir: str, out_dir: str, namespace: dict[str, Any]) -> None:
+        self.in_dir = in_dir
         self.out_dir = out_dir
         with contextlib.suppress(FileExistsError):
             os.mkdir(out_dir)
         self.namespace = namespace
-        with open(os.path.join(in_dir, "probes.json"), encoding="utf-8") as handle:
-            self.plan = json.load(handle)
-        with open(os.path.join(in_dir, "inputs.safetensors"), "rb") as handle:
-            self.tensors = load_blob(handle.read())
+        self.phases: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
 
-    def run_question(self, question_id: str) -> None:
+    def _phase(self, phase: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The plan and tensors of a phase ("public", "hidden"), read once the grader has written them."""
+        if phase not in self.phases:
+            with open(os.path.join(self.in_dir, f"probes-{phase}.json"), encoding="utf-8") as handle:
+                plan = json.load(handle)
+            with open(os.path.join(self.in_dir, f"inputs-{phase}.safetensors"), "rb") as handle:
+                self.phases[phase] = (plan, load_blob(handle.read()))
+        return self.phases[phase]
+
+    def run_question(self, question_id: str, phase: str) -> None:
         apply_numeric_settings()
-        question = self.plan["questions"][question_id]
+        plan, self.tensors = self._phase(phase)
+        question = plan["questions"][question_id]
         scope = dict(self.namespace)
         if question["driver"]:
             exec(compile(question["driver"], "<autograder driver>", "exec"), scope)
         outcomes = [self._run_probe(question["function"], probe, scope) for probe in question["probes"]]
         text, blob = encode(outcomes)
-        self._write_atomically(f"{question_id}.json", text.encode("utf-8"))
-        self._write_atomically(f"{question_id}.safetensors", blob)
+        self._write_atomically(f"{question_id}.{phase}.json", text.encode("utf-8"))
+        self._write_atomically(f"{question_id}.{phase}.safetensors", blob)
         passed = sum(outcome["status"] == "ok" for outcome in outcomes)
         print(f"autograder: {question_id}: called {question['function']} on {len(outcomes)} inputs, {passed} returned")
 

@@ -9,6 +9,13 @@ Everything is read into memory here, within limits, and nothing is ever extracte
 disk: a zip member named ``../../etc/passwd``, a symlink, a zip bomb or an oversized file
 becomes a submission that carries its problem, which the grader reports as that
 student's result. One bad file never stops the batch.
+
+A submission is attributed only by its own container. A zip named for a student (an
+upload in an LMS download) is that student's, whatever its members are called or dated:
+a member named for another student cannot replace their work, and the zip's received
+time is the only one that counts. Only a zip that names no student (a TA's bundle) is
+read member by member, and then no member counts as received after the zip was made.
+Names are student text: ids, names and sources are made printable (``text.clean_line``).
 """
 
 from __future__ import annotations
@@ -23,12 +30,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from autograder import text
+
 log = logging.getLogger(__name__)
 
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 MAX_ZIP_MEMBERS = 5000
 MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 200  # zip bombs reach thousands; notebooks compress about 5-20x
+Identity = dict[str, str | bool]  # identify's answer: student, name, marked_late, lms_submission
 CANVAS_NAME = re.compile(r"^(?P<name>[^_]+(?:_[^_\d][^_]*)*?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<submission>\d+)_")
 
 
@@ -61,15 +71,16 @@ def collect(paths: list[Path], max_bytes: int = MAX_NOTEBOOK_BYTES) -> list[Subm
     return _newest_per_student(received)
 
 
-def identify(file_name: str) -> dict[str, str | bool]:
+def identify(file_name: str) -> Identity:
     """Student id, name, late flag and LMS submission id from an LMS download's file name."""
-    stem = PurePosixPath(file_name).name
+    stem = PurePosixPath(file_name.replace("\\", "/")).name
     match = CANVAS_NAME.match(stem)
     if match is None:
-        return {"student": PurePosixPath(stem).stem, "name": "", "marked_late": False, "lms_submission": ""}
+        student = text.clean_line(PurePosixPath(stem).stem) or "_"
+        return {"student": student, "name": "", "marked_late": False, "lms_submission": ""}
     return {
         "student": match["user"],
-        "name": match["name"].replace("_", " "),
+        "name": text.clean_line(match["name"].replace("_", " ")),
         "marked_late": bool(match["late"]),
         "lms_submission": match["submission"],
     }
@@ -110,6 +121,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
 
 
 def _from_zip(path: Path, received: datetime, max_bytes: int) -> list[Submission]:
+    owner = identify(path.name) if CANVAS_NAME.match(path.name) else None
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -121,23 +133,28 @@ def _from_zip(path: Path, received: datetime, max_bytes: int) -> list[Submission
             return [_problem(path.name, str(path), problem, received)]
         found = []
         for info in members:
-            name = PurePosixPath(info.filename).name
             source = f"{path}!{info.filename}"
-            if name.startswith(".") or "__MACOSX" in info.filename or not _looks_like_submission(name):
+            name = PurePosixPath(info.filename.replace("\\", "/")).name
+            unsafe = _unsafe_member_name(info.filename)
+            if not unsafe and (name.startswith(".") or "__MACOSX" in info.filename or not _looks_like_submission(name)):
                 continue
-            member_received = datetime(*info.date_time, tzinfo=UTC)
-            if _unsafe_member_name(info.filename):
-                found.append(_problem(name, source, f"unsafe path inside the zip: {info.filename!r}", received))
+            # A student's zip speaks only for that student, at the zip's time; a TA's bundle for each member.
+            member_received = received if owner else min(datetime(*info.date_time, tzinfo=UTC), received)
+            identity = owner or identify(name)
+            if unsafe:
+                problem = f"unsafe path inside the zip: {text.clean_line(repr(info.filename))}"
             elif stat.S_ISLNK(info.external_attr >> 16):
-                found.append(_problem(name, source, "a symbolic link inside the zip, not a notebook", received))
+                problem = "a symbolic link inside the zip, not a notebook"
             elif info.file_size > max_bytes:
-                found.append(_problem(name, source, _too_large(info.file_size, max_bytes), member_received))
+                problem = _too_large(info.file_size, max_bytes)
             elif name.lower().endswith(".zip"):
-                found.append(_problem(name, source, "a zip inside a zip: submit the notebook itself", received))
+                problem = "a zip inside a zip: submit the notebook itself"
             else:
                 with archive.open(info) as handle:
                     content = handle.read(max_bytes + 1)
-                found.append(_submission(name, source, content, member_received))
+                found.append(_submission(identity, source, content, member_received))
+                continue
+            found.append(_problem(identity, source, problem, member_received))
         return found
 
 
@@ -162,14 +179,22 @@ def _unsafe_member_name(name: str) -> bool:
     return path.is_absolute() or ".." in path.parts or bool(re.match(r"^[A-Za-z]:", name))
 
 
-def _submission(file_name: str, source: str, content: bytes, received: datetime) -> Submission:
+def _submission(who: str | Identity, source: str, content: bytes, received: datetime) -> Submission:
+    """A received file for ``who`` (a file name to identify the student by, or their identity)."""
     if len(content) == 0:
-        return _problem(file_name, source, "the file is empty", received)
-    return Submission(source=source, content=content, received=received, **identify(file_name))  # type: ignore[arg-type]
+        return _problem(who, source, "the file is empty", received)
+    identity = identify(who) if isinstance(who, str) else who
+    return Submission(source=text.clean_line(source, 1000), content=content, received=received, **identity)  # type: ignore[arg-type]
 
 
-def _problem(file_name: str, source: str, problem: str, received: datetime | None = None) -> Submission:
-    return Submission(source=source, received=received or datetime.now(UTC), problem=problem, **identify(file_name))  # type: ignore[arg-type]
+def _problem(who: str | Identity, source: str, problem: str, received: datetime | None = None) -> Submission:
+    identity = identify(who) if isinstance(who, str) else who
+    return Submission(
+        source=text.clean_line(source, 1000),
+        received=received or datetime.now(UTC),
+        problem=problem,
+        **identity,  # type: ignore[arg-type]
+    )
 
 
 def _too_large(size: int, limit: int) -> str:

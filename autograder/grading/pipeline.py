@@ -20,9 +20,9 @@ from typing import Any
 import nbformat
 
 from autograder.authoring.assignment import Assignment, Question
-from autograder.checks.judge import judge
+from autograder.checks.judge import Verdict, exception_name, judge
 from autograder.checks.spec import Observation, Rng
-from autograder.execution.harness import Harness, Probe, ProbeOutput
+from autograder.execution.harness import Harness, Probe, ProbeOutput, cell_label
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
 from autograder.execution.probe_runner import apply_numeric_settings
@@ -70,6 +70,7 @@ def plan(
                 inputs,
                 device=device,
                 keep_inputs=question.check.keep_inputs,
+                hidden=case.hidden,
             )
             planned.append(PlannedProbe(probe, question, index, expected))
     return planned
@@ -101,10 +102,17 @@ def read_notebook(source: Path | bytes, assignment: Assignment | None = None) ->
         raise SubmissionError(f"{label} is not a valid Jupyter notebook: {_first_line(error)}") from None
     if not any(cell.get("source", "").strip() for cell in notebook.cells if cell.cell_type == "code"):
         raise SubmissionError(f"{label} is an empty notebook: it has no code")
-    claimed = notebook.metadata.get("autograder", {}).get("assignment")
+    claimed = claimed_assignment(notebook)
     if assignment is not None and claimed not in (None, assignment.id):
         raise SubmissionError(f"{label} is a notebook of assignment {claimed!r}, not {assignment.id!r}")
     return notebook
+
+
+def claimed_assignment(notebook: nbformat.NotebookNode) -> str | None:
+    """The assignment id the notebook's metadata names, if it names one (the student may have written anything)."""
+    stamp = notebook.metadata.get("autograder")
+    claimed = stamp.get("assignment") if isinstance(stamp, dict) else None
+    return claimed if isinstance(claimed, str) else None
 
 
 def _first_line(error: Exception) -> str:
@@ -148,7 +156,7 @@ def grade(
         stack.callback(kernel.run.remove)
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
         harness = Harness(kernel.run, questions, [p.probe for p in probes])
-        execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.prepare))
+        execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.cells))
         apply_numeric_settings()  # judged with the grader's settings, whatever ran before
         result.sandbox = execution.sandbox_mode
         result.notebook_problems = _notebook_problems(execution)
@@ -157,32 +165,25 @@ def grade(
             for question in questions_on(assignment, device)
         ]
     result.seconds = round(time.monotonic() - started, 3)
-    return result
+    return result.cleaned()
 
 
 def rejected(assignment: Assignment, student: str, reason: str, public_only: bool = False) -> SubmissionResult:
     """The result of a submission that cannot be run at all: 0 points, with the reason."""
     result = SubmissionResult(student, assignment.id, assignment.max_score, notebook_problems=[reason])
     result.questions = [_unanswered(question, reason, public_only) for question in assignment.questions]
-    return result
+    return result.cleaned()
 
 
 def _judge_question(
     question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution
 ) -> QuestionResult:
-    outputs = harness.read(question.id, _why_no_output(question.id, execution))
+    outputs = harness.read(question.id, lambda phase: _why_no_output(cell_label(question.id, phase), execution))
     checks = []
     for planned in probes:
         case = question.check.cases[planned.case_index]
         output = outputs[planned.probe.id]
-        verdict = judge(
-            question.check,
-            question.function,
-            planned.probe.inputs,
-            planned.expected,
-            output,
-            planned.probe.device,
-        )
+        verdict = _verdict(question, planned, output, case.hidden)
         drawn = not case.hidden and not any(check.figure for check in checks)
         checks.append(
             CheckResult(
@@ -202,6 +203,29 @@ def _judge_question(
     )
 
 
+def _verdict(question: Question, planned: PlannedProbe, output: ProbeOutput, hidden: bool) -> Verdict:
+    """``judge``, where anything the student's value makes go wrong is that check's failure.
+
+    The decoder already refuses malformed data; this guard keeps a value it let through
+    that still breaks a comparison (an exotic dtype, an extreme number) from voiding the
+    whole submission as a grader fault. It is logged with its traceback: if it is the
+    grader's bug, ``autograder validate`` fails on the solution too.
+    """
+    try:
+        return judge(
+            question.check,
+            question.function,
+            planned.probe.inputs,
+            planned.expected,
+            output,
+            planned.probe.device,
+            hidden=hidden,
+        )
+    except Exception as error:
+        log.warning("the answer to %s could not be judged", planned.probe.id, exc_info=True)
+        return Verdict(False, f"your answer could not be compared ({type(error).__name__})", kind="unreadable")
+
+
 def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> str:
     """The question's picture of a public case, or "" (no picture, or nothing to draw)."""
     if question.check.picture is None or output.status != "ok":
@@ -214,13 +238,13 @@ def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> s
         return ""
 
 
-def _why_no_output(question_id: str, execution: Execution) -> str:
-    """What the runner saw happen to a question's harness cell, in the student's terms."""
+def _why_no_output(label: str, execution: Execution) -> str:
+    """What the runner saw happen to a harness cell of a question (``cell_label``), in the student's terms."""
     if execution.memory_limit_hit:
         return "your notebook was stopped: memory limit exceeded"
     cells = {cell.label: cell for cell in execution.harness}
-    for label in ("setup", question_id):
-        cell = cells.get(label)
+    for cell_name in ("setup", label):
+        cell = cells.get(cell_name)
         if cell is None or cell.status == "not run":
             if execution.kernel_died:
                 return "not run: the Python kernel died while running your notebook"
@@ -229,15 +253,20 @@ def _why_no_output(question_id: str, execution: Execution) -> str:
             return f"did not return within the time limit ({cell.error})"
         if cell.status == "kernel died":
             return "the Python kernel died during this call (a crash or the memory limit)"
-        if cell.status == "error":
-            return f"the grading harness failed in your kernel: {cell.error}"
+        if cell.status == "error":  # its message may quote hidden inputs: only the exception's type
+            return f"the grading harness failed in your kernel ({exception_name(cell.exception)})"
     return ""
 
 
+MAX_CELL_PROBLEMS = 20  # cells reported by name; the rest are counted
+
+
 def _notebook_problems(execution: Execution) -> list[str]:
-    problems = [
-        f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "") for cell in execution.failed_cells
-    ]
+    failed = execution.failed_cells
+    problems = [f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "") for cell in failed]
+    problems = problems[:MAX_CELL_PROBLEMS]
+    if len(failed) > MAX_CELL_PROBLEMS:
+        problems.append(f"... and {len(failed) - MAX_CELL_PROBLEMS} more cells that did not run cleanly (not listed)")
     if execution.notebook_timed_out:
         problems.append("the notebook ran past its total time limit; later cells were not run")
     if execution.memory_limit_hit:

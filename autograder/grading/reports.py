@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import os
+import re
 import statistics
 import tempfile
 from collections import Counter
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import jinja2
 
+from autograder import text
 from autograder.authoring.assignment import Assignment
 from autograder.grading import figures
 from autograder.grading.results import CheckResult, SubmissionResult
@@ -59,10 +62,23 @@ def check_line(check: CheckResult) -> str:
     return text + (f" -> {line.diagnosis}" if line.diagnosis else "")
 
 
+_PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_@-]{0,63}")
+
+
 def student_folder(student: str) -> str:
-    """A student's output folder name: their id, made safe as one path component."""
-    safe = "".join(character if character.isalnum() or character in "-_.@" else "_" for character in student)
-    return safe.strip(".") or "_"
+    """A student's output folder name: one path component, never shared, never an export's name.
+
+    A plain id (lowercase letters, digits, ``_@-``, as LMS user ids are) is its own folder.
+    Any other id becomes a readable part plus ``~`` and a hash of the whole id. So the map
+    is injective (plain names have no ``~``; two different ids share a hashed name only by
+    a SHA-256 collision), survives case-insensitive file systems, and never yields a
+    name with a dot: every export (``gradebook.csv``, ``summary.html``, ``gradebook.sqlite``
+    and its journals) has one.
+    """
+    if _PLAIN_ID.fullmatch(student):
+        return student
+    readable = re.sub(r"[^a-z0-9_@-]+", "_", student.lower()).strip("_")[:40]
+    return f"{readable}~{hashlib.sha256(student.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
@@ -227,8 +243,9 @@ def _templates() -> jinja2.Environment:
 
 
 def _csv(rows: list[list[str]]) -> str:
+    """CSV text in which no cell is a formula (``text.csv_cell``); numbers are written by us, as numbers."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([[text.csv_cell(cell) for cell in row] for row in rows])
     return buffer.getvalue()
 
 

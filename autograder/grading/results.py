@@ -1,13 +1,21 @@
 """What grading a submission produced: plain data, safe to store, send and render.
 
 Nothing here holds an object the student made; messages are strings built by the
-grader and numbers are floats.
+grader and numbers are floats. Strings may quote the student (an exception message, a
+file name), so a result leaves the grading process only ``cleaned``: every string
+valid, printable and capped (``autograder.text``), which is what the gradebook, the
+files, the terminal and the CSVs then receive.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from autograder import text
+
+MAX_NOTES = 25  # notes and notebook problems shown per submission; the rest are counted
 
 
 @dataclass
@@ -95,6 +103,32 @@ class SubmissionResult:
             return f"grader fault: {self.fault}"
         return next((f"{q.id}: {q.summary}" for q in self.questions if q.score < q.points), "")
 
+    def cleaned(self) -> SubmissionResult:
+        """This result with every string made safe to store and show, and its lists capped."""
+        return dataclasses.replace(
+            self,
+            student=text.clean_line(self.student),
+            fault=text.clean(self.fault),
+            source=text.clean_line(self.source),
+            notes=_capped(self.notes),
+            notebook_problems=_capped(self.notebook_problems),
+            questions=[
+                dataclasses.replace(
+                    question,
+                    checks=[
+                        dataclasses.replace(
+                            check,
+                            message=text.clean(check.message),
+                            diagnosis=text.clean(check.diagnosis),
+                            not_run=text.clean(check.not_run),
+                        )
+                        for check in question.checks
+                    ],
+                )
+                for question in self.questions
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"score": self.score, "final_score": self.final_score}
 
@@ -107,3 +141,8 @@ class SubmissionResult:
             for question in data["questions"]
         ]
         return cls(**fields)
+
+
+def _capped(lines: list[str]) -> list[str]:
+    kept = [text.clean(line) for line in lines[:MAX_NOTES]]
+    return kept + ([f"... and {len(lines) - MAX_NOTES} more not shown"] if len(lines) > MAX_NOTES else [])

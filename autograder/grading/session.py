@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from autograder.authoring.assignment import Assignment
 from autograder.execution.sandbox import Limits
@@ -86,6 +86,7 @@ class Session:
 
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
         lateness = _annotate(self.assignment, submission, result)
+        result = result.cleaned()  # what the student's side wrote becomes text safe to store and show
         self.gradebook.record(submission, result, key, late_days=lateness.days)
         reports.write_submission(self.assignment, result, self.output / reports.student_folder(submission.student))
         self.results.append(result)
@@ -94,7 +95,7 @@ class Session:
 
 def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> Lateness:
     """What depends on this receipt rather than on the notebook's content: source, lateness, duplicates."""
-    result.source = submission.source
+    result.source = PurePath(submission.source).name  # what the student uploaded, not where the grader keeps it
     lateness = assignment.late.assess(submission.received)
     result.penalty = lateness.penalty
     result.notes = []

@@ -33,8 +33,8 @@ def run_notebook(
         try:
             probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
             harness = Harness(kernel.run, {qid: ("os", "") for qid in calls}, probes)
-            execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.prepare))
-            return execution, {qid: harness.read(qid, "")[f"{qid}/0"] for qid in calls}
+            execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.cells))
+            return execution, {qid: harness.read(qid, lambda phase: "")[f"{qid}/0"] for qid in calls}
         finally:
             kernel.run.remove()
 
@@ -137,9 +137,9 @@ def test_planted_symlink_in_outputs_is_not_followed(tmp_path) -> None:
         harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
         results = run.outputs / harness.results
         results.mkdir()
-        (results / "q1.json").symlink_to("/etc/passwd")
-        (results / "q1.safetensors").write_bytes(b"")
-        output = harness.read("q1", "")["q1/0"]
+        (results / "q1.public.json").symlink_to("/etc/passwd")
+        (results / "q1.public.safetensors").write_bytes(b"")
+        output = harness.read("q1", lambda phase: "")["q1/0"]
         assert output.status == "no output" and "could not be read" in output.problem
     finally:
         run.remove()
@@ -154,13 +154,13 @@ def test_non_regular_or_huge_outputs_are_refused(planted: str, monkeypatch) -> N
         harness = Harness(run, {"q1": ("f", "")}, [Probe("q1/0", "q1", "f()", {})])
         results = run.outputs / harness.results
         results.mkdir()
-        (results / "q1.safetensors").write_bytes(b"")
+        (results / "q1.public.safetensors").write_bytes(b"")
         if planted == "fifo":
-            os.mkfifo(results / "q1.json")
+            os.mkfifo(results / "q1.public.json")
         else:
             monkeypatch.setattr(harness_module, "MAX_JSON_BYTES", 10)
-            (results / "q1.json").write_text("[" + "0," * 100 + "0]")
-        output = harness.read("q1", "")["q1/0"]
+            (results / "q1.public.json").write_text("[" + "0," * 100 + "0]")
+        output = harness.read("q1", lambda phase: "")["q1/0"]
         assert output.status == "no output" and "could not be read" in output.problem
     finally:
         run.remove()
