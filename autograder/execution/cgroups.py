@@ -25,6 +25,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 ROOT = Path("/sys/fs/cgroup")
+NAME_PREFIX = "autograder-"
 
 
 def _own_cgroup_paths() -> dict[str, str]:
@@ -48,7 +49,7 @@ class RunCgroup:
     @classmethod
     def create(cls, memory_bytes: int, max_processes: int) -> RunCgroup | None:
         """Make a fresh cgroup with the limits, or None where cgroups are not writable."""
-        name = f"autograder-{uuid.uuid4().hex[:12]}"
+        name = f"{NAME_PREFIX}{uuid.uuid4().hex[:12]}"
         try:
             own = _own_cgroup_paths()
             if (ROOT / "memory").is_dir() and (ROOT / "pids").is_dir():
@@ -72,6 +73,24 @@ class RunCgroup:
             if "group" in locals():
                 group.remove()
             return None
+
+    def record(self, path: Path) -> None:
+        """Write where this group lives, for ``recorded`` to find it after its grader died."""
+        lines = [f"{'v2' if self.unified else 'v1'} {self.memory_dir}", *map(str, self.directories)]
+        path.write_text("\n".join(lines) + "\n")
+
+    @classmethod
+    def recorded(cls, path: Path) -> list[RunCgroup]:
+        """The group ``record`` wrote to ``path`` (none if there is no such file or it names no run cgroup)."""
+        try:
+            header, *directories = path.read_text().splitlines()
+        except (OSError, ValueError):
+            return []
+        layout, _, memory = header.partition(" ")
+        paths = [Path(directory) for directory in directories]
+        if not paths or not all(ROOT in p.parents and p.name.startswith(NAME_PREFIX) for p in paths):
+            return []
+        return [cls(paths, Path(memory), unified=layout == "v2")]
 
     @property
     def procs_files(self) -> list[Path]:

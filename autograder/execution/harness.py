@@ -221,10 +221,17 @@ class _ResultsDirectory:
                 raise OSError(f"{name} is not a regular file")
             if info.st_size > limit:
                 raise OSError(f"{name} is larger than {limit // 1024**2} MiB")
-            with os.fdopen(descriptor, "rb", closefd=False) as handle:
-                data = handle.read(limit + 1)
-            if len(data) > limit:  # grew after fstat
-                raise OSError(f"{name} is larger than {limit // 1024**2} MiB")
+            data = _read_at_most(descriptor, info.st_size + 1)  # a buffer of the file's size, not the limit's
+            if len(data) > info.st_size:  # grew after fstat
+                raise OSError(f"{name} changed while it was read")
             return data
         finally:
             os.close(descriptor)
+
+
+def _read_at_most(descriptor: int, size: int) -> bytes:
+    """Up to ``size`` bytes, with one buffer of that size at most (a buffered reader keeps several)."""
+    data = os.read(descriptor, size)
+    while len(data) < size and (more := os.read(descriptor, size - len(data))):
+        data += more
+    return data

@@ -57,7 +57,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 KERNEL_NAME = "autograder-sandboxed-python"
-MAX_MESSAGE_BYTES = 16 * 1024**2  # larger ZMQ frames from the kernel are refused (their sender is disconnected)
+# Larger ZMQ frames from the kernel are refused (their sender is disconnected). A cell keeps at
+# most 1 MiB of output anyway, and a frame is parsed as JSON before it is dropped, so a small
+# cap also bounds what a frame of nested JSON costs the grader to parse (~25x its size).
+MAX_MESSAGE_BYTES = 4 * 1024**2
 RECEIVE_QUEUE = 8  # messages queued per socket before the kernel's publisher drops them
 STARTUP_TIMEOUT = 120.0  # seconds for a kernel to boot and finish its warm-up
 # Statements, not `import torch`: they must not bind a name the student's code could rely on.

@@ -109,8 +109,9 @@ class RunDirectory:
     kernel's connection file and sockets.
 
     A grader process killed mid-run (say a batch worker) cannot remove its directory, which
-    may hold hidden inputs: each new run first sweeps the directories whose owner process
-    (recorded in ``owner``) is gone.
+    may hold hidden inputs, nor kill its kernel if the kernel outlived it: each new run
+    first sweeps the directories whose owner process (recorded in ``owner``) is gone,
+    killing every process left in their cgroups (recorded in ``cgroups``) first.
     """
 
     PREFIX = "autograder-run-"
@@ -145,6 +146,8 @@ class RunDirectory:
                 os.kill(int(pid), 0)
             except ProcessLookupError:
                 log.info("removing %s, left by a grader that died", root)
+                for group in RunCgroup.recorded(root / "cgroups"):
+                    group.remove()  # its processes first: nothing of the run outlives its directory
                 stale = cls.__new__(cls)
                 stale.root = root
                 stale.remove()
@@ -173,6 +176,8 @@ class Sandbox:
             for directory in (run.ipc, run.outputs):
                 os.chown(directory, SANDBOX_UID, SANDBOX_UID)
         self.cgroup = RunCgroup.create(limits.memory_bytes, limits.max_processes)
+        if self.cgroup is not None:  # for the sweep, should this grader die before it removes the group
+            self.cgroup.record(run.root / "cgroups")
         self.mode = report.summary(self.isolated, self.cgroup is not None, self.separate_uid)
 
     @property
