@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     for procs in args.cgroup_procs:
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
-    for path in args.chown:
-        os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    for path in args.chown:  # never through a link: the directory already belongs to the sandbox uid
+        os.chown(path, SANDBOX_UID, SANDBOX_UID, follow_symlinks=False)
     if args.seccomp_file:
         descriptor = os.open(args.seccomp_file, os.O_RDONLY)
         os.set_inheritable(descriptor, True)
