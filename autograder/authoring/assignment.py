@@ -23,13 +23,14 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder.checks.spec import QuestionCheck
+from autograder.errors import UsageError
 from autograder.grading.late import LatePolicy, LatePolicyError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GPU_POLICIES = ("rescale", "cpu")
 
 
-class AssignmentError(ValueError):
+class AssignmentError(UsageError, ValueError):
     """The assignment's files are missing or inconsistent (an instructor's error)."""
 
 

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import autograder
+from autograder.errors import UsageError
 
 DISTRIBUTION = "autograder"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -50,7 +51,7 @@ def build_wheel(path: Path) -> Path:
     """
     project = package_root().parent
     if not (project / "pyproject.toml").is_file():
-        raise FileNotFoundError(f"releasing needs the project's checkout (no pyproject.toml in {project})")
+        raise UsageError(f"releasing needs the project's checkout (no pyproject.toml in {project})")
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "source"
         source.mkdir()

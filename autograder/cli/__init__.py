@@ -1,7 +1,8 @@
 """Command line: ``autograder COMMAND ...``; each command lives in its own module here.
 
 Exit status 0 when the command did its job (whatever the students scored), 1 when the
-grader itself failed or a validation did not hold, 2 for usage errors.
+grader itself failed (with its traceback) or a validation did not hold, 2 for usage
+errors (``errors.UsageError``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import logging
 from types import ModuleType
 
 from rich.console import Console
+from rich.markup import escape
 
-from autograder.authoring import assignment as assignments
 from autograder.cli import check, doctor, examples, grade, release, validate
-from autograder.execution.sandbox import SandboxUnavailable
+from autograder.errors import UsageError
 
 console = Console(stderr=True)
 
@@ -29,9 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.command(args)
-    except (assignments.AssignmentError, SandboxUnavailable, FileNotFoundError, ValueError) as error:
-        console.print(f"[bold red]error:[/] {error}")
+    except UsageError as error:
+        console.print(f"[bold red]error:[/] {escape(str(error))}")
         return 2
+    except Exception as error:  # the grader's own failure, never the user's: say so, with the traceback
+        logging.getLogger("autograder").exception("internal error")
+        console.print(f"[bold red]internal error (a bug in the grader, not in your input):[/] {escape(repr(error))}")
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ import nbformat
 from rich.console import Console
 
 from autograder.authoring import assignment as assignments
+from autograder.errors import UsageError
 from autograder.execution.sandbox import Limits
 from autograder.grading import pipeline
 from autograder.grading.reports import feedback_text
@@ -38,16 +39,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def assignment_of(path: Path) -> tuple[str, str]:
-    """(assignment id, version) from a notebook's metadata; ValueError when it names none."""
+    """(assignment id, version) from a notebook's metadata; ``UsageError`` when it names none."""
     try:
         notebook = nbformat.read(path, as_version=4)
     except FileNotFoundError:
-        raise
+        raise UsageError(f"no such notebook: {path}") from None
     except Exception as error:  # JSON and nbformat errors
-        raise ValueError(f"{path} is not a readable Jupyter notebook: {error}") from None
+        raise UsageError(f"{path} is not a readable Jupyter notebook: {error}") from None
     stamp = notebook.metadata.get("autograder", {})
     if not isinstance(stamp, dict) or not isinstance(stamp.get("assignment"), str):
-        raise ValueError(
+        raise UsageError(
             f"{path} does not say which assignment it belongs to (no metadata.autograder.assignment): "
             "start from the notebook of the assignment's release"
         )

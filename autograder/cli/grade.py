@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.authoring import assignment as assignments
+from autograder.errors import UsageError
 from autograder.execution.host import bwrap_problem
 from autograder.execution.sandbox import Limits, SandboxUnavailable
 from autograder.grading import batch, intake
@@ -89,12 +90,12 @@ def run(args: argparse.Namespace) -> int:
     if args.student:
         unknown = set(args.student) - {submission.student for submission in submissions}
         if unknown:
-            raise ValueError(f"no submission from student(s) {', '.join(sorted(unknown))}")
+            raise UsageError(f"no submission from student(s) {', '.join(sorted(unknown))}")
         submissions = [submission for submission in submissions if submission.student in args.student]
     if not submissions:
-        raise ValueError("no submissions found (looked for .ipynb and .zip files)")
+        raise UsageError("no submissions found (looked for .ipynb and .zip files)")
     if args.warm_kernels < 0:
-        raise ValueError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
+        raise UsageError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
     workers = max(1, min(args.workers, len(submissions)))
     limits = Limits(
         cell_timeout=args.cell_timeout,

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from autograder.authoring import assignment as assignments
 from autograder.authoring import validate
+from autograder.errors import UsageError
 from autograder.execution.sandbox import Limits
 from autograder.grading.seeds import course_secret
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     known = {variant.name for variant in validate.all_variants(assignment)}
     unknown = set(args.variant or ()) - known
     if unknown:
-        raise ValueError(
+        raise UsageError(
             f"no variant {', '.join(sorted(unknown))} in {assignment.id} (known: {', '.join(sorted(known))})"
         )
     limits = Limits(

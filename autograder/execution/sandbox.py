@@ -34,6 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.errors import UsageError
 from autograder.execution import host, hostile_tree, seccomp
 from autograder.execution.cgroups import RunCgroup
 from autograder.execution.host import SANDBOX_UID, bwrap_problem, interpreter_paths
@@ -87,8 +88,31 @@ class Limits:
     sandbox: bool = True  # False only by explicit choice (--no-sandbox), e.g. a student's own check
     gpu: bool = False  # expose the host's NVIDIA devices (a GPU runner's kernel); CPU kernels never see them
 
+    # The limits that can change what a submission scores, hence part of its regrade cache key.
+    # Not ``threads`` (derived from the host's cores and the worker count: speed only) nor ``gpu``
+    # (set per runner, and each runner grades only its own device's questions).
+    GRADE_INPUTS = (
+        "memory_bytes",
+        "max_processes",
+        "cpu_seconds",
+        "cell_timeout",
+        "notebook_timeout",
+        "harness_timeout",
+        "tmpfs_bytes",
+        "file_bytes",
+        "open_files",
+        "disk_bytes",
+        "cell_output_bytes",
+        "notebook_output_bytes",
+        "sandbox",
+    )
 
-class SandboxUnavailable(RuntimeError):
+    def grade_inputs(self) -> str:
+        """The ``GRADE_INPUTS`` and their values, as one stable line."""
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in self.GRADE_INPUTS)
+
+
+class SandboxUnavailable(UsageError, RuntimeError):
     """Grading was asked for with the sandbox, and bubblewrap cannot run on this host."""
 
     def __init__(self, reason: str) -> None:

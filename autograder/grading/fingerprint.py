@@ -3,7 +3,8 @@
 A result is reused only when every input that could change it is unchanged: the
 notebook's bytes, the student (hidden inputs are drawn from their seed), the assignment's
 checks, reference and metadata, the grader's own code, torch's version, the course
-secret and the limits. Change any one, even the checks of one question, and the
+secret and the limits that can change a score (``Limits.GRADE_INPUTS``: not the thread
+count, which follows the host and the worker count). Change any one, even the checks of one question, and the
 submission is graded again.
 """
 
@@ -48,7 +49,7 @@ def cache_key(assignment_print: str, student: str, content_hash: str, secret: by
         grader_version(),
         torch.__version__,
         hmac.new(secret, b"cache key", hashlib.sha256).hexdigest(),  # never the secret itself
-        repr(limits),
+        limits.grade_inputs(),
         student,
         content_hash,
     ]

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from autograder import text
+from autograder.errors import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def collect(paths: list[Path], max_bytes: int = MAX_NOTEBOOK_BYTES) -> list[Subm
     received: list[Submission] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise FileNotFoundError(f"no such submission: {path}")
+            raise UsageError(f"no such submission: {path}")
         received += _from_path(path, max_bytes, named_explicitly=True)
     return _newest_per_student(received)
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from autograder.errors import UsageError
 
-class LatePolicyError(ValueError):
+
+class LatePolicyError(UsageError, ValueError):
     """The ``[late]`` table of an assignment is not valid."""
 
 

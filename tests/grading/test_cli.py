@@ -97,3 +97,31 @@ def test_grading_without_bubblewrap_refuses_unless_asked(tmp_path: Path) -> None
     )
     assert done.returncode == 2 and "the sandbox cannot run here" in done.stderr and "--no-sandbox" in done.stderr
     assert not (tmp_path / "grades" / "tensors" / "gradebook.sqlite").exists()
+
+
+def test_an_internal_error_exits_1_with_its_traceback(tmp_path: Path, monkeypatch, capsys, caplog) -> None:
+    """A bug in the grader is not the user's mistake: status 1 and the traceback, never 2."""
+    from autograder import cli
+    from autograder.grading import intake
+
+    def broken(*args, **kwargs):
+        raise ValueError("an internal invariant broke")
+
+    monkeypatch.setattr(intake, "collect", broken)
+    assert cli.main(["grade", "tensors", str(EXAMPLES / "correct.ipynb"), "--output", str(tmp_path)]) == 1
+    assert "internal error" in capsys.readouterr().err
+    assert "Traceback" in caplog.text and "an internal invariant broke" in caplog.text
+
+
+@needs_bwrap
+def test_results_are_reused_whatever_the_worker_count(tmp_path: Path) -> None:
+    """The regrade cache holds what can change a grade: the thread count (cores / workers) is not among it."""
+    submissions = [str(EXAMPLES / "correct.ipynb"), str(EXAMPLES / "q1_forgot_255.ipynb")]
+    common = ["grade", "tensors", *submissions, "--output", str(tmp_path / "out")]
+    first = autograder(*common, "--workers", "1", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    for again in (["--workers", "2"], ["--workers", "1"]):
+        done = autograder(*common, *again, cwd=tmp_path)
+        assert done.returncode == 0 and "2 graded (2 reused unchanged" in done.stderr, done.stderr
+    alone = autograder("grade", "tensors", submissions[0], "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert "1 graded (1 reused unchanged" in alone.stderr, alone.stderr

@@ -3,8 +3,8 @@
 The crash happens inside the harness, at the third question's public examples: what
 already ran keeps its score (the public checks of the first two questions; hidden checks
 run only after every public one, so that no public probe can see a hidden input), the
-rest say why they have none, and the next submission is graded normally. (A grading worker killed mid-run is the batch's business: see
-tests/grading/test_batch.py.)
+rest say why they have none, and the next submission is graded normally. (A grading
+worker killed mid-run is the batch's business: see tests/grading/test_batch.py.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import needs_bwrap
-from tests.security.conftest import CORRECT, grade_notebook, hostile, limits, needs_cgroup, scores
+from tests.security.conftest import CORRECT, grade_notebook, hostile, limits, needs_cgroup
 
 pytestmark = needs_bwrap
 
