@@ -7,6 +7,19 @@
 # sees that cache through a .pth file and holds only an editable install of the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The sandbox is bubblewrap: without it grading refuses to start and the sandbox tests fail.
+if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing bubblewrap (the sandbox) with apt-get"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap
+    else
+        echo "bootstrap: bubblewrap (the sandbox) is not installed; install it, then run this again:" >&2
+        echo "    sudo apt-get install bubblewrap      # Debian, Ubuntu" >&2
+        echo "    sudo dnf install bubblewrap          # Fedora" >&2
+        exit 1
+    fi
+fi
 python=${PYTHON:-python3}
 cache=${AUTOGRADER_CACHE:-$HOME/.cache/autograder}
 requirements=$("$python" tools/requirements.py)
