@@ -213,19 +213,16 @@ def _values_mismatch(
     if bool(finite_difference.any()):
         flat = int(finite_difference.flatten().argmax())
         where = _index_flat(flat, a.shape)
-        relative = finite_difference / e.abs().clamp_min(1e-300)
-        flat_rel = int(relative.flatten().argmax())
-        details.update(
-            max_abs=float(finite_difference.flatten()[flat]),
-            max_abs_at=where,
-            max_rel=float(relative.flatten()[flat_rel]),
-            max_rel_at=_index_flat(flat_rel, a.shape),
-        )
-        parts.append(
-            f"greatest absolute difference {details['max_abs']:.4g} at {where}, "
-            f"greatest relative difference {details['max_rel']:.4g} at {details['max_rel_at']} "
-            f"(allowed: {tolerance.describe()})"
-        )
+        details.update(max_abs=float(finite_difference.flatten()[flat]), max_abs_at=where)
+        text = f"greatest absolute difference {details['max_abs']:.4g} at {where}"
+        # Relative to an expected value at the noise floor (0, or below atol) is no measure of anything.
+        meaningful = torch.isfinite(e) & (e.abs() > max(tolerance.atol, 1e-300))
+        if bool(meaningful.any()):
+            relative = torch.where(meaningful, finite_difference / e.abs().clamp_min(1e-300), torch.zeros_like(e))
+            flat_rel = int(relative.flatten().argmax())
+            details.update(max_rel=float(relative.flatten()[flat_rel]), max_rel_at=_index_flat(flat_rel, a.shape))
+            text += f", greatest relative difference {details['max_rel']:.4g} at {details['max_rel_at']}"
+        parts.append(f"{text} (allowed: {tolerance.describe()})")
         if a.numel() <= 6:
             parts.append(f"yours: {_values_text(a)}, expected: {_values_text(e)}")
     scale = _scale_hint(a, e)

@@ -95,3 +95,14 @@ def test_not_implemented_from_a_library_is_not_called_a_stub() -> None:
     }
     assert "still raises" not in judge(check, "f", {}, None, ProbeOutput("error", error=library)).message
     assert "still raises" in judge(check, "f", {}, None, ProbeOutput("error", error=stub)).message
+
+
+def test_no_relative_difference_against_expected_zeros() -> None:
+    """A relative difference to an expected 0 (6.5e+299 once) says nothing: only the absolute one is given."""
+    expected = torch.zeros(4)
+    actual = wire.Received(torch.tensor([0.0, 1e-3, 0.0, 0.0]), "tensor", "cpu", "torch.Tensor")
+    mismatch = compare(actual, expected)
+    assert mismatch is not None and "absolute difference 0.001" in mismatch.message
+    assert "relative" not in mismatch.message.split("(allowed")[0]
+    mixed = compare(wire.Received(torch.tensor([0.5, 2.0]), "tensor", "cpu", "torch.Tensor"), torch.tensor([0.0, 1.0]))
+    assert mixed is not None and "greatest relative difference 1 at (1,)" in mixed.message
