@@ -27,7 +27,7 @@ import jinja2
 from autograder import text
 from autograder.authoring.assignment import Assignment
 from autograder.grading import figures
-from autograder.grading.results import CheckResult, SubmissionResult
+from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,6 @@ class CheckLine:
 def describe(check: CheckResult) -> CheckLine:
     """A check in words: what was checked, what went wrong, and the named mistake if known."""
     where = "" if check.device == "cpu" else f" [{check.device}]"
-    if check.not_run:
-        return CheckLine(("hidden check" if check.hidden else f"example: {check.case}") + where, check.message, "")
     if check.hidden:
         label = "hidden check" if check.passed else "hidden check failed"
         text = "" if check.passed or check.diagnosis else check.message
@@ -55,11 +53,31 @@ def verdict(check: CheckResult) -> str:
     return "SKIP" if check.not_run else "PASS" if check.passed else "FAIL"
 
 
-def check_line(check: CheckResult) -> str:
-    line = describe(check)
-    text = f"{verdict(check)} {line.label}"
-    text += f": {line.text}" if line.text else ""
-    return text + (f" -> {line.diagnosis}" if line.diagnosis else "")
+def check_lines(question: QuestionResult) -> list[tuple[CheckResult, CheckLine]]:
+    """A question's checks as they are listed, each with its words.
+
+    Checks that did not run for one reason on one device (say, every CUDA check without a
+    GPU runner) are one line, not one per case.
+    """
+    lines = [(check, describe(check)) for check in question.checks if not check.not_run]
+    skipped: dict[tuple[str, str], list[CheckResult]] = {}
+    for check in question.checks:
+        if check.not_run:
+            skipped.setdefault((check.device, check.message), []).append(check)
+    for (device, message), group in skipped.items():
+        count = f"{len(group)} check" + ("s" if len(group) > 1 else "")
+        lines.append((group[0], CheckLine(f"{count} [{device}]", message, "")))
+    return lines
+
+
+def question_lines(question: QuestionResult) -> list[str]:
+    """A question's checks as plain text lines (Gradescope's output, the terminal)."""
+    return [
+        f"{verdict(check)} {line.label}"
+        + (f": {line.text}" if line.text else "")
+        + (f" -> {line.diagnosis}" if line.diagnosis else "")
+        for check, line in check_lines(question)
+    ]
 
 
 _PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_@-]{0,63}")
@@ -107,7 +125,7 @@ def gradescope(result: SubmissionResult) -> dict:
             "score": question.score,
             "max_score": question.points,
             "status": "passed" if question.score == question.points else "failed",
-            "output": "\n".join(check_line(check) for check in question.checks),
+            "output": "\n".join(question_lines(question)),
             "visibility": "visible",
         }
         for question in result.questions
@@ -134,7 +152,7 @@ def feedback_text(result: SubmissionResult) -> str:
     lines += [f"! {text}" for text in [result.fault, *result.notes, *result.notebook_problems] if text]
     for question in result.questions:
         lines.append(f"{question.id} {question.function}: {_number(question.score)} / {_number(question.points)}")
-        lines += [f"  {check_line(check)}" for check in question.checks]
+        lines += [f"  {line}" for line in question_lines(question)]
     return "\n".join(lines) + "\n"
 
 
@@ -235,7 +253,7 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["number"] = _number
-    environment.filters["described"] = describe
+    environment.filters["check_lines"] = check_lines
     environment.filters["verdict"] = verdict
     environment.filters["first_problem"] = lambda result: result.first_problem
     environment.filters["folder"] = student_folder

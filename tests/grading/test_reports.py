@@ -56,3 +56,27 @@ def test_student_folders_are_single_safe_path_components() -> None:
         folder = reports.student_folder(student)
         assert "/" not in folder and "\\" not in folder and "\x00" not in folder and folder not in ("", ".", "..")
     assert reports.student_folder("ann smith/1").startswith("ann_smith_1~")
+
+
+def test_checks_not_run_for_one_reason_are_one_line() -> None:
+    """Without a GPU runner a question says once that its CUDA checks did not run, not once per case."""
+    ran = [CheckResult(f"case {index}", False, 1.0, True) for index in range(2)]
+    skipped = [
+        CheckResult(
+            f"case {index}",
+            index > 0,
+            1.0,
+            False,
+            "not run: no GPU runner; not counted",
+            device="cuda",
+            not_run="no GPU runner",
+            counted=False,
+        )
+        for index in range(3)
+    ]
+    lines = reports.question_lines(QuestionResult("q1", "f", 2.0, 2.0, [*ran, *skipped]))
+    assert lines == [
+        "PASS example: case 0",
+        "PASS example: case 1",
+        "SKIP 3 checks [cuda]: not run: no GPU runner; not counted",
+    ]
