@@ -250,7 +250,8 @@ class Sandbox:
 
     def wrap(self, command: list[str], launcher_options: list[str] | None = None) -> list[str]:
         """The command line that runs ``command`` in this sandbox, with its limits."""
-        launcher = [sys.executable, "-m", "autograder.execution.launch", *(launcher_options or [])]
+        launcher = [sys.executable, "-m", "autograder.execution.launch", f"--parent={os.getpid()}"]
+        launcher += launcher_options or []
         launcher += [f"--rlimit={name}={value}" for name, value in self.rlimits().items()]
         if self.cgroup is not None:
             launcher += [f"--cgroup-procs={procs}" for procs in self.cgroup.procs_files]

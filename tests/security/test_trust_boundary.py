@@ -20,6 +20,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -490,3 +491,26 @@ def test_a_kernel_left_by_a_dead_grader_is_killed_by_the_next_run(tmp_path) -> N
     RunDirectory(str(tmp_path)).remove()
     state = Path(f"/proc/{pid}/stat").read_text().split()[2] if os.path.exists(f"/proc/{pid}") else "gone"
     assert state in ("gone", "Z")
+
+
+def test_a_kernel_launched_as_its_grader_dies_never_runs_on(tmp_path) -> None:
+    """-> launch ties itself to the grader first (PR_SET_PDEATHSIG, then a check that the grader lives).
+
+    A grader killed while the launcher's interpreter was starting (a batch killed just as a
+    warm kernel was being started ahead) used to leave that sandbox running for good.
+    """
+    marker = f"autograder-orphan-{os.getpid()}"
+    code = textwrap.dedent(
+        f"""
+        import os, subprocess, sys
+        command = [sys.executable, "-m", "autograder.execution.launch", f"--parent={{os.getpid()}}"]
+        subprocess.Popen([*command, "--", sys.executable, "-c", "import time; time.sleep(300)", "{marker}"])
+        os._exit(0)  # the grader dies at once, before or after the launcher armed itself
+        """
+    )
+    for _ in range(5):
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    time.sleep(3)  # every launcher has started by now, or died with its grader
+    alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    assert not alive, "a launcher outlived the grader that started it"
+
