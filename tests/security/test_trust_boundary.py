@@ -338,7 +338,7 @@ def test_the_chmod_race_changes_no_host_file(batch) -> None:
     assert (canary / "file").read_text() == "canary"
 
 
-def test_a_256_mib_json_bomb_is_refused_before_parsing(batch) -> None:
+def test_a_40_mib_json_bomb_is_refused_before_parsing(batch) -> None:
     """-> received JSON within a byte and element budget; the grader's memory stays near a clean batch's."""
     assert "could not be read" in json.dumps(_results(batch, "amplify"))
     assert _max_rss_kib(batch["done"]) <= 1.5 * _max_rss_kib(batch["baseline"])
