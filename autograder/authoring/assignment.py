@@ -28,6 +28,8 @@ from autograder.grading.late import LatePolicy, LatePolicyError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GPU_POLICIES = ("rescale", "cpu")
+DEVICES = ("cpu", "cuda")
+QUESTION_KEYS = {"id": str, "function": str, "points": (int, float), "devices": list}  # devices is optional
 
 
 class AssignmentError(UsageError, ValueError):
@@ -96,7 +98,15 @@ def load(root: Path, assignment_id: str) -> Assignment:
     checks = _module(folder / "checks.py", f"autograder_course.{assignment_id}.checks")
     reference = _module(root / "reference" / f"{assignment_id}.py", f"autograder_course.{assignment_id}.reference")
     definitions: dict[str, QuestionCheck] = getattr(checks, "CHECKS", {})
-    questions = tuple(_question(entry, definitions, reference, metadata_path) for entry in metadata["questions"])
+    entries = metadata.get("questions")
+    if not isinstance(entries, list) or not entries:
+        raise AssignmentError(f"{metadata_path}: no [[questions]] tables")
+    entries = [_checked_entry(entry, metadata_path) for entry in entries]
+    ids = [entry["id"] for entry in entries]
+    duplicated = sorted({question_id for question_id in ids if ids.count(question_id) > 1})
+    if duplicated:
+        raise AssignmentError(f"{metadata_path}: question ids used twice: {', '.join(duplicated)}")
+    questions = tuple(_question(entry, definitions, reference, metadata_path) for entry in entries)
     extra = set(definitions) - {question.id for question in questions}
     if extra:
         raise AssignmentError(f"{folder / 'checks.py'} defines checks for unknown questions {sorted(extra)}")
@@ -139,8 +149,40 @@ def _question(entry: dict, definitions: dict[str, QuestionCheck], reference: Mod
         raise AssignmentError(f"{question_id}: the reference does not define {function}")
     if not check.cases:
         raise AssignmentError(f"{question_id}: no cases")
-    devices = tuple(entry.get("devices", ["cpu", "cuda"]))
+    devices = tuple(entry.get("devices", DEVICES))
     return Question(question_id, float(entry["points"]), function, devices, check)
+
+
+def _checked_entry(entry: object, source: Path) -> dict:
+    """A [[questions]] table as assignment.toml must write it; the message names the file, question and key."""
+    if not isinstance(entry, dict):
+        raise AssignmentError(f"{source}: each [[questions]] entry must be a table, not {entry!r}")
+    where = f"{source}: question {entry.get('id', '(no id)')}"
+    for key, kind in QUESTION_KEYS.items():
+        if key not in entry:
+            if key != "devices":
+                raise AssignmentError(f"{where}: missing key {key!r}")
+            continue
+        value = entry[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise AssignmentError(f"{where}: {key!r} must be a {_kind_name(kind)}, not {value!r}")
+    unknown = sorted(set(entry) - set(QUESTION_KEYS))
+    if unknown:
+        known = ", ".join(QUESTION_KEYS)
+        raise AssignmentError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (known: {known})")
+    if entry["points"] <= 0:
+        raise AssignmentError(f"{where}: 'points' must be positive, not {entry['points']!r}")
+    devices = entry.get("devices", list(DEVICES))
+    wrong = [device for device in devices if device not in DEVICES]
+    if wrong or not devices or len(set(devices)) != len(devices):
+        raise AssignmentError(
+            f"{where}: 'devices' must list distinct devices among {', '.join(DEVICES)}, not {devices!r}"
+        )
+    return entry
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return "number" if isinstance(kind, tuple) else {"str": "string", "list": "list"}[kind.__name__]
 
 
 def _module(path: Path, name: str) -> ModuleType:
