@@ -202,11 +202,10 @@ def write_summary(assignment: Assignment, results: list[SubmissionResult], path:
     executed = [result for result in results if not result.cached] or results
     seconds = [result.seconds for result in executed]
     questions = []
-    for index, question in enumerate(assignment.questions):
-        scores = [result.questions[index].score for result in results if len(result.questions) > index]
-        diagnoses = Counter(
-            text for result in results if len(result.questions) > index for text in result.questions[index].diagnoses
-        )
+    for question in assignment.questions:  # by id: a result may lack a question, or hold them in another order
+        answers = [answer for result in results for answer in result.questions if answer.id == question.id]
+        scores = [answer.score for answer in answers]
+        diagnoses = Counter(text for answer in answers for text in answer.diagnoses)
         questions.append(
             {
                 "id": question.id,

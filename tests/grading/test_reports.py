@@ -80,3 +80,18 @@ def test_checks_not_run_for_one_reason_are_one_line() -> None:
         "PASS example: case 1",
         "SKIP 3 checks [cuda]: not run: no GPU runner; not counted",
     ]
+
+
+def test_the_summary_matches_questions_by_id(tmp_path: Path, monkeypatch) -> None:
+    """A result that lacks a question, or lists them in another order, is counted under the right one."""
+    plotted: dict[str, list[float]] = {}
+    monkeypatch.setattr(reports.figures, "histogram", lambda scores, top, label: plotted.setdefault(label, scores))
+    ids = [question.id for question in TENSORS.questions]
+
+    def answers(student: str, order: list[str]) -> SubmissionResult:
+        questions = [QuestionResult(qid, "f", 2.0, 2.0 if qid == "q1" else 0.0, []) for qid in order]
+        return SubmissionResult(student, "tensors", 10.0, questions)
+
+    reports.write_summary(TENSORS, [answers("a", ids[::-1]), answers("b", ids[1:])], tmp_path / "summary.html")
+    assert plotted["q1 score"] == [2.0]
+    assert plotted["q5 score"] == [0.0, 0.0]
