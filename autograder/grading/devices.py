@@ -5,7 +5,9 @@ devices are graded again on a GPU runner when one exists, with the same inputs m
 the GPU and the same expected values; those checks are added to the question, labelled
 with their device. Without a GPU runner they are listed as "not run" and scored by the
 assignment's ``gpu_policy``: "rescale" leaves them out of the question's total, "cpu"
-counts each as its CPU twin's outcome. Never as passed without having run.
+counts each as its CPU twin's outcome. Never as passed without having run. A question
+graded on CUDA only has no CPU twin: without a GPU runner it is listed with its points
+and every check "not run", and scores nothing, visibly, whatever the policy.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import copy
 
 from autograder.authoring.assignment import Assignment
-from autograder.grading.results import CheckResult, SubmissionResult, question_score
+from autograder.checks.spec import Case
+from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult, question_score
 
 NO_GPU_RUNNER = "no GPU runner"
 
@@ -38,21 +41,33 @@ def combine(
         if gpu.fault:
             why_not, gpu = f"the GPU run failed ({gpu.fault})", None
     gpu_questions = {question.id: question for question in (gpu.questions if gpu is not None else [])}
-    for question in result.questions:
-        if "cuda" not in assignment.question(question.id).devices:
-            continue
-        ran = gpu_questions.get(question.id)
-        extra = ran.checks if ran is not None else [_not_run(check, why_not, assignment) for check in question.checks]
-        question.checks = [*question.checks, *extra]
-        question.score = question_score(question.points, question.checks)
+    cpu_questions = {question.id: question for question in result.questions}
+    result.questions = []
+    for declared in assignment.questions:  # in the assignment's order, every question there
+        question = cpu_questions.get(declared.id)
+        if question is None:  # graded on CUDA only
+            question = QuestionResult(declared.id, declared.function, declared.points, 0.0, [])
+        if "cuda" in declared.devices:
+            ran = gpu_questions.get(declared.id)
+            cuda_only = "cpu" not in declared.devices
+            twins = [_untwinned(case) for case in declared.check.cases] if cuda_only else question.checks
+            extra = ran.checks if ran is not None else [_not_run(check, why_not, assignment) for check in twins]
+            question.checks = [*question.checks, *extra]
+            question.score = question_score(question.points, question.checks)
+        result.questions.append(question)
     if gpu is not None:
         result.notebook_problems += [f"on the GPU: {problem}" for problem in gpu.notebook_problems]
         result.seconds = round(result.seconds + gpu.seconds, 3)
     return result
 
 
+def _untwinned(case: Case) -> CheckResult:
+    """A stand-in CPU twin for a CUDA-only question's case: it did not run either, so it never counts."""
+    return CheckResult(case.name, case.hidden, case.weight, False, counted=False, not_run="cuda only")
+
+
 def _not_run(twin: CheckResult, why: str, assignment: Assignment) -> CheckResult:
-    as_cpu = assignment.gpu_policy == "cpu"
+    as_cpu = assignment.gpu_policy == "cpu" and not twin.not_run
     return CheckResult(
         twin.case,
         twin.hidden,

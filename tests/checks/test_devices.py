@@ -88,3 +88,22 @@ def test_gpu_results_join_their_questions() -> None:
     combined = devices.combine(TENSORS, cpu_result([True, True]), gpu)
     assert combined.questions[3].score == 1.0  # 2 of 4 checks passed
     assert [c.device for c in combined.questions[3].checks] == ["cpu", "cpu", "cuda", "cuda"]
+
+
+@pytest.mark.parametrize("policy", ["rescale", "cpu"])
+def test_a_cuda_only_question_is_listed_with_its_points_when_no_gpu_runner_exists(policy: str) -> None:
+    """It used to vanish from the result: a correct notebook scored 8/10 with no word about q4."""
+    q4 = TENSORS.question("q4")
+    assignment = dataclasses.replace(
+        TENSORS,
+        gpu_policy=policy,
+        questions=tuple(dataclasses.replace(q, devices=("cuda",)) if q is q4 else q for q in TENSORS.questions),
+    )
+    cpu = cpu_result([True, True])
+    cpu.questions = [question for question in cpu.questions if question.id != "q4"]  # the CPU runner skips it
+    combined = devices.combine(assignment, cpu, None)
+    assert [question.id for question in combined.questions] == ["q1", "q2", "q3", "q4", "q5"]
+    listed = combined.questions[3]
+    assert listed.points == 2 and listed.score == 0
+    assert len(listed.checks) == len(q4.check.cases)
+    assert all(check.not_run == devices.NO_GPU_RUNNER and not check.counted for check in listed.checks)
