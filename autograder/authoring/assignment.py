@@ -182,7 +182,7 @@ def _checked_entry(entry: object, source: Path) -> dict:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    return "number" if isinstance(kind, tuple) else {"str": "string", "list": "list"}[kind.__name__]
+    return {str: "string", list: "list"}.get(kind, "number")  # type: ignore[call-overload]
 
 
 def _module(path: Path, name: str) -> ModuleType:

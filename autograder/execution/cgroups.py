@@ -80,17 +80,17 @@ class RunCgroup:
         path.write_text("\n".join(lines) + "\n")
 
     @classmethod
-    def recorded(cls, path: Path) -> list[RunCgroup]:
-        """The group ``record`` wrote to ``path`` (none if there is no such file or it names no run cgroup)."""
+    def recorded(cls, path: Path) -> RunCgroup | None:
+        """The group ``record`` wrote to ``path`` (None if there is no such file or it names no run cgroup)."""
         try:
             header, *directories = path.read_text().splitlines()
         except (OSError, ValueError):
-            return []
+            return None
         layout, _, memory = header.partition(" ")
         paths = [Path(directory) for directory in directories]
         if not paths or not all(ROOT in p.parents and p.name.startswith(NAME_PREFIX) for p in paths):
-            return []
-        return [cls(paths, Path(memory), unified=layout == "v2")]
+            return None
+        return cls(paths, Path(memory), unified=layout == "v2")
 
     @property
     def procs_files(self) -> list[Path]:

@@ -1,10 +1,11 @@
 """The grader's half of the harness: what goes into the sandbox and what comes out.
 
-``Harness.prepare`` runs after the student's cells: it writes the probe plan and the
-hidden inputs into the run's input dir (read-only inside the sandbox, and empty while
-student cells ran) and returns the harness cells: one that loads ``wire.py`` and
-``probe_runner.py`` into a private namespace, then one cell per question, so a question
-that hangs or crashes the kernel costs only itself and later questions. The harness
+``Harness.cells`` is called after the student's cells and returns the harness cells: one
+that loads ``wire.py`` and ``probe_runner.py`` into a private namespace, then one cell per
+question and phase (every public one, then every hidden one), so a question that hangs
+or crashes the kernel costs only itself and what follows. Each phase's probe plan and
+inputs are written into the run's input dir (read-only inside the sandbox, and empty
+while student cells ran) just before its first cell. The harness
 writes into a subdirectory of the output dir whose random name exists only from then
 on, so files the student's cells planted cannot pass for results; nothing is deleted
 while the student's processes live (they could swap a symlink into what we delete).
@@ -93,11 +94,14 @@ class Harness:
         return cells
 
     def _probes(self, question: str, phase: str) -> list[Probe]:
-        return [probe for probe in self.probes if probe.question == question and probe.hidden == (phase == "hidden")]
+        return [probe for probe in self._phase(phase) if probe.question == question]
+
+    def _phase(self, phase: str) -> list[Probe]:
+        return [probe for probe in self.probes if probe.hidden == (phase == "hidden")]
 
     def _write(self, phase: str) -> None:
         """The plan and inputs of one phase, into the input dir (read-only inside the sandbox)."""
-        probes = [probe for probe in self.probes if probe.hidden == (phase == "hidden")]
+        probes = self._phase(phase)
         inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in probes})
         encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
         plan = {

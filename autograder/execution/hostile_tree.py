@@ -60,30 +60,26 @@ def _entries(directory: int) -> Iterator[tuple[str, bool]]:
                 continue
 
 
-def remove(path: Path) -> bool:
-    """Remove ``path`` and everything under it, following no link; never raises.
+def remove(path: Path) -> None:
+    """Remove ``path`` and everything under it, following no link; never raises (a failure is logged).
 
     Subdirectories are renamed up into ``path`` before they are emptied, so the tree is
-    taken apart level by level with two descriptors open, however deep the student made
-    it. Returns False (and logs why) when something could not be removed.
+    taken apart level by level with two descriptors open, however deep the student made it.
     """
     try:
         parent = os.open(path.parent, _DIRECTORY)
     except OSError as error:
         log.warning("cannot remove %s: %s", path, error)
-        return False
+        return
     try:
-        try:
-            top = open_directory(path.name, parent)
-        except FileNotFoundError:
-            return True
+        top = open_directory(path.name, parent)
         with _closing(top):
             _empty(top)
         os.rmdir(path.name, dir_fd=parent)
-        return True
+    except FileNotFoundError:
+        pass
     except OSError as error:
         log.warning("run directory %s not fully removed: %s", path, error)
-        return False
     finally:
         os.close(parent)
 

@@ -85,24 +85,26 @@ class ProbeRunner:
 
     def run_question(self, question_id: str, phase: str) -> None:
         apply_numeric_settings()
-        plan, self.tensors = self._phase(phase)
+        plan, tensors = self._phase(phase)
         question = plan["questions"][question_id]
         scope = dict(self.namespace)
         if question["driver"]:
             exec(compile(question["driver"], "<autograder driver>", "exec"), scope)
-        outcomes = [self._run_probe(question["function"], probe, scope) for probe in question["probes"]]
+        outcomes = [self._run_probe(question["function"], probe, scope, tensors) for probe in question["probes"]]
         text, blob = encode(outcomes)
         self._write_atomically(f"{question_id}.{phase}.json", text.encode("utf-8"))
         self._write_atomically(f"{question_id}.{phase}.safetensors", blob)
         passed = sum(outcome["status"] == "ok" for outcome in outcomes)
         print(f"autograder: {question_id}: called {question['function']} on {len(outcomes)} inputs, {passed} returned")
 
-    def _run_probe(self, function: str, probe: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+    def _run_probe(
+        self, function: str, probe: dict[str, Any], scope: dict[str, Any], tensors: dict[str, Any]
+    ) -> dict[str, Any]:
         outcome: dict[str, Any] = {"id": probe["id"]}
         if function not in self.namespace:
             outcome["status"] = "missing"
             return outcome
-        inputs = decode_tree(probe["inputs"], self.tensors, device=probe["device"])
+        inputs = decode_tree(probe["inputs"], tensors, device=probe["device"])
         start = time.perf_counter()
         try:
             value = eval(compile(probe["call"], "<autograder probe>", "eval"), scope, inputs)

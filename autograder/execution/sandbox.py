@@ -170,7 +170,8 @@ class RunDirectory:
                 os.kill(int(pid), 0)
             except ProcessLookupError:
                 log.info("removing %s, left by a grader that died", root)
-                for group in RunCgroup.recorded(root / "cgroups"):
+                group = RunCgroup.recorded(root / "cgroups")
+                if group is not None:
                     group.remove()  # its processes first: nothing of the run outlives its directory
                 stale = cls.__new__(cls)
                 stale.root = root

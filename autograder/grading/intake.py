@@ -184,18 +184,16 @@ def _submission(who: str | Identity, source: str, content: bytes, received: date
     """A received file for ``who`` (a file name to identify the student by, or their identity)."""
     if len(content) == 0:
         return _problem(who, source, "the file is empty", received)
-    identity = identify(who) if isinstance(who, str) else who
-    return Submission(source=text.clean_line(source, 1000), content=content, received=received, **identity)  # type: ignore[arg-type]
+    return _received(who, source, received, content=content)
 
 
 def _problem(who: str | Identity, source: str, problem: str, received: datetime | None = None) -> Submission:
+    return _received(who, source, received or datetime.now(UTC), problem=problem)
+
+
+def _received(who: str | Identity, source: str, received: datetime, **fields: object) -> Submission:
     identity = identify(who) if isinstance(who, str) else who
-    return Submission(
-        source=text.clean_line(source, 1000),
-        received=received or datetime.now(UTC),
-        problem=problem,
-        **identity,  # type: ignore[arg-type]
-    )
+    return Submission(source=text.clean_line(source, 1000), received=received, **identity, **fields)  # type: ignore[arg-type]
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -263,8 +263,8 @@ MAX_CELL_PROBLEMS = 20  # cells reported by name; the rest are counted
 
 def _notebook_problems(execution: Execution) -> list[str]:
     failed = execution.failed_cells
-    problems = [f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "") for cell in failed]
-    problems = problems[:MAX_CELL_PROBLEMS]
+    listed = failed[:MAX_CELL_PROBLEMS]
+    problems = [f"{cell.label}: {cell.status}" + (f" ({cell.error})" if cell.error else "") for cell in listed]
     if len(failed) > MAX_CELL_PROBLEMS:
         problems.append(f"... and {len(failed) - MAX_CELL_PROBLEMS} more cells that did not run cleanly (not listed)")
     if execution.notebook_timed_out:

@@ -2,7 +2,8 @@
 
 Nothing here holds an object the student made; messages are strings built by the
 grader and numbers are floats. Strings may quote the student (an exception message, a
-file name), so a result leaves the grading process only ``cleaned``: every string
+file name), so whatever builds a result from the student's side returns it ``cleaned``
+(``pipeline.grade``, ``pipeline.rejected``, the batch's fault results): every string
 valid, printable and capped (``autograder.text``), which is what the gradebook, the
 files, the terminal and the CSVs then receive.
 """
@@ -14,8 +15,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from autograder import text
-
-MAX_NOTES = 25  # notes and notebook problems shown per submission; the rest are counted
 
 
 @dataclass
@@ -104,14 +103,14 @@ class SubmissionResult:
         return next((f"{q.id}: {q.summary}" for q in self.questions if q.score < q.points), "")
 
     def cleaned(self) -> SubmissionResult:
-        """This result with every string made safe to store and show, and its lists capped."""
+        """This result with every string made safe to store and show."""
         return dataclasses.replace(
             self,
             student=text.clean_line(self.student),
             fault=text.clean(self.fault),
             source=text.clean_line(self.source),
-            notes=_capped(self.notes),
-            notebook_problems=_capped(self.notebook_problems),
+            notes=[text.clean(note) for note in self.notes],
+            notebook_problems=[text.clean(problem) for problem in self.notebook_problems],
             questions=[
                 dataclasses.replace(
                     question,
@@ -141,8 +140,3 @@ class SubmissionResult:
             for question in data["questions"]
         ]
         return cls(**fields)
-
-
-def _capped(lines: list[str]) -> list[str]:
-    kept = [text.clean(line) for line in lines[:MAX_NOTES]]
-    return kept + ([f"... and {len(lines) - MAX_NOTES} more not shown"] if len(lines) > MAX_NOTES else [])

@@ -86,7 +86,6 @@ class Session:
 
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
         lateness = _annotate(self.assignment, submission, result)
-        result = result.cleaned()  # what the student's side wrote becomes text safe to store and show
         self.gradebook.record(submission, result, key, late_days=lateness.days)
         reports.write_submission(self.assignment, result, self.output / reports.student_folder(submission.student))
         self.results.append(result)
