@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,15 +32,15 @@ from typing import Any
 
 import torch
 
+from autograder.checks.calls import call_scope, describe_error, make_call
 from autograder.checks.compare import Rule
 from autograder.checks.judge import Verdict, judge
+from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.spec import Mistake, QuestionCheck
-from autograder.execution import wire
-from autograder.execution.harness import ProbeOutput
-from autograder.execution.probe_runner import apply_numeric_settings
+from autograder.protocol import wire
+from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
 FORMAT = "autograder-public-checks/1"
-MAX_TRACEBACK = 4_000
 UNANSWERED = ("missing", "not implemented")
 
 
@@ -199,9 +198,7 @@ class QuestionReport:
 def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict[str, Any]) -> QuestionReport:
     """Call the student's function on every public example of a question and judge each answer."""
     with _numeric_settings():
-        scope = dict(namespace)
-        if question.driver:
-            exec(compile(question.driver, "<autograder driver>", "exec"), scope)
+        scope = call_scope(namespace, question.driver)
         reports = []
         for case in question.cases:
             output = _call(question, case, checks, namespace, scope)
@@ -223,24 +220,19 @@ def _call(
 ) -> ProbeOutput:
     """What the harness would record: the student's value as the grader receives it."""
     if question.function not in namespace:
-        return ProbeOutput("missing")
+        return ProbeOutput(ProbeStatus.MISSING)
     inputs = checks.decode(case.inputs)
     try:
-        value = eval(compile(question.call, "<autograder probe>", "eval"), scope, inputs)
+        value = make_call(question.call, scope, inputs)
     except Exception as error:  # the student's code failing is a verdict, not a crash
-        return ProbeOutput("error", error=_describe(error))
+        return ProbeOutput(ProbeStatus.ERROR, error=describe_error(error))
     text, blob = wire.encode(value)
-    return ProbeOutput("ok", value=wire.decode(text, blob, received=True))
+    return ProbeOutput(ProbeStatus.OK, value=wire.decode(text, blob, received=True))
 
 
 def _constant_mistake(checks: PublicChecks, mistake: PublicMistake) -> Mistake:
     wrong = checks.decode(mistake.output)
     return Mistake(mistake.explanation, lambda **inputs: wrong)
-
-
-def _describe(error: BaseException) -> dict[str, str]:
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return {"type": type(error).__name__, "message": str(error)[:MAX_TRACEBACK], "traceback": text[-MAX_TRACEBACK:]}
 
 
 @contextlib.contextmanager

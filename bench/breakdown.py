@@ -120,7 +120,7 @@ class _CellLabels:
             kind = "student cells: the first code cell" if "student" not in seen else "student cells: the others"
             seen.add("student")
         elif label == "setup":
-            kind = "harness: setup cell (loads wire.py, probe_runner.py)"
+            kind = "harness: setup cell (loads wire, numerics, calls, probe runner)"
         else:
             kind = "harness: first question cell" if "question" not in seen else "harness: the other question cells"
             seen.add("question")
@@ -148,7 +148,7 @@ def instrument() -> None:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
-    from autograder.authoring import assignment as assignments
+    from autograder.course import assignment as assignments
     from autograder.execution import harness, kernel, pool, sandbox
     from autograder.grading import pipeline, session
 

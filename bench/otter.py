@@ -226,7 +226,7 @@ def literal(value: Any) -> str:
 
 def write_tests(assignment_id: str, destination: Path) -> list[str]:
     """One OK-format file per question; returns the cases left out and why."""
-    from autograder.authoring import assignment as assignments
+    from autograder.course import assignment as assignments
     from autograder.grading import pipeline
 
     assignment = assignments.load(assignments.course_root(None), assignment_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from autograder.execution.sandbox import Limits, bwrap_problem
 
 COURSE = assignments.course_root()

@@ -16,9 +16,9 @@ import json
 import logging
 from typing import Any
 
-from autograder.authoring.assignment import Assignment, AssignmentError
-from autograder.execution import wire
+from autograder.course.assignment import Assignment, AssignmentError
 from autograder.grading import pipeline
+from autograder.protocol import wire
 from autograder.selfcheck import FORMAT, rule_to_data
 
 log = logging.getLogger(__name__)

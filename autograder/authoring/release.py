@@ -30,8 +30,8 @@ from typing import Protocol
 import nbformat
 
 from autograder.authoring import package, public_data
-from autograder.authoring.assignment import Assignment, AssignmentError
 from autograder.authoring.variants import solution_cell_index
+from autograder.course.assignment import Assignment, AssignmentError
 from autograder.selfcheck import data_paths
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}

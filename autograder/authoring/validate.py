@@ -21,12 +21,12 @@ from pathlib import Path
 import nbformat
 
 from autograder.authoring import release, variants
-from autograder.authoring.assignment import Assignment
 from autograder.authoring.variants import Variant
+from autograder.checks.results import QuestionResult, SubmissionResult
+from autograder.course.assignment import Assignment
 from autograder.execution.sandbox import Limits
 from autograder.grading import batch
 from autograder.grading.intake import Submission
-from autograder.grading.results import QuestionResult, SubmissionResult
 
 CORRECT, TEMPLATE = "correct", "template"
 

@@ -18,7 +18,7 @@ from types import ModuleType
 
 import nbformat
 
-from autograder.authoring.assignment import Assignment, AssignmentError
+from autograder.course.assignment import Assignment, AssignmentError
 
 
 @dataclass(frozen=True)

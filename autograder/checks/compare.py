@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from autograder.checks.tolerances import Tolerance, tolerance_for
-from autograder.execution.wire import Opaque, Received
+from autograder.protocol.wire import Opaque, Received
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from autograder.checks.compare import compare
 from autograder.checks.spec import Mistake, Observation, QuestionCheck
-from autograder.execution.harness import ProbeOutput
+from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +105,16 @@ def _judge(
     output: ProbeOutput,
     device: str,
 ) -> Verdict:
-    if output.status == "missing":
+    if output.status == ProbeStatus.MISSING:
         return Verdict(
             False,
             f"`{function}` is not defined in your notebook: keep (and run) the cell "
             "that defines it, with this exact name",
             kind="missing",
         )
-    if output.status == "no output":
+    if output.status == ProbeStatus.NO_OUTPUT:
         return Verdict(False, output.problem, kind="no output")
-    if output.status == "error":
+    if output.status == ProbeStatus.ERROR:
         if output.error.get("type") == "NotImplementedError" and _raised_by_student(output.error):
             return Verdict(
                 False,

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder.checks.calls import call_scope, make_call
 from autograder.checks.compare import CLOSE, Rule
 
 
@@ -115,7 +116,4 @@ class QuestionCheck:
 
     def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
         """The call's value in a namespace (the grader uses this with the reference)."""
-        scope = dict(namespace)
-        if self.driver:
-            exec(compile(self.driver, "<driver>", "exec"), scope)
-        return eval(compile(self.call, "<call>", "eval"), scope, inputs)
+        return make_call(self.call, call_scope(namespace, self.driver), inputs)

@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 from rich.console import Console
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from autograder.errors import UsageError
 from autograder.execution.sandbox import Limits
+from autograder.feedback.reports import feedback_text
 from autograder.grading import pipeline
-from autograder.grading.reports import feedback_text
 
 console = Console(stderr=True)
 

@@ -6,8 +6,8 @@ import argparse
 
 from rich.console import Console
 
-from autograder.authoring import assignment as assignments
 from autograder.authoring import variants
+from autograder.course import assignment as assignments
 
 console = Console(stderr=True)
 

@@ -18,13 +18,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from autograder.authoring import assignment as assignments
+from autograder.checks.results import SubmissionResult
+from autograder.course import assignment as assignments
 from autograder.errors import UsageError
 from autograder.execution.host import bwrap_problem
 from autograder.execution.sandbox import Limits, SandboxUnavailable
 from autograder.grading import batch, intake
 from autograder.grading.gradebook import Gradebook, sqlite_url
-from autograder.grading.results import SubmissionResult
 from autograder.grading.seeds import course_secret
 from autograder.grading.session import Session
 

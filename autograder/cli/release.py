@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.authoring import assignment as assignments
 from autograder.authoring import release
+from autograder.course import assignment as assignments
 
 console = Console(stderr=True)
 

@@ -11,8 +11,8 @@ import os
 from rich.console import Console
 from rich.table import Table
 
-from autograder.authoring import assignment as assignments
 from autograder.authoring import validate
+from autograder.course import assignment as assignments
 from autograder.errors import UsageError
 from autograder.execution.sandbox import Limits
 from autograder.grading.seeds import course_secret

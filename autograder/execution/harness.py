@@ -1,7 +1,7 @@
 """The grader's half of the harness: what goes into the sandbox and what comes out.
 
 ``Harness.cells`` is called after the student's cells and returns the harness cells: one
-that loads ``wire.py`` and ``probe_runner.py`` into a private namespace, then one cell per
+that loads ``SOURCES`` (wire, numerics, calls, the probe runner) into a private namespace, then one cell per
 question and phase (every public one, then every hidden one), so a question that hangs
 or crashes the kernel costs only itself and what follows. Each phase's probe plan and
 inputs are written into the run's input dir (read-only inside the sandbox, and empty
@@ -23,45 +23,28 @@ import os
 import secrets
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograder import text
-from autograder.execution import hostile_tree, probe_runner, wire
+from autograder.checks import calls, numerics
+from autograder.execution import hostile_tree, probe_runner
 from autograder.execution.kernel import HarnessCell
 from autograder.execution.sandbox import RunDirectory
+from autograder.protocol import wire
+from autograder.protocol.probes import Probe, ProbeOutput, ProbeStatus
 
 # Per question: the JSON (structure, scalars; tensors are in the blob) and the tensors.
 # Honest outputs are a few KiB to a few MiB; the caps bound what a hostile one costs.
 MAX_JSON_BYTES = 8 * 1024**2
 MAX_BLOB_BYTES = 64 * 1024**2
-SOURCES = (("<autograder:wire>", Path(wire.__file__)), ("<autograder:probes>", Path(probe_runner.__file__)))
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One call of a student function on concrete inputs."""
-
-    id: str
-    question: str
-    call: str
-    inputs: dict[str, Any]
-    device: str = "cpu"
-    keep_inputs: bool = False
-    hidden: bool = False
-
-
-@dataclass
-class ProbeOutput:
-    """What one probe produced, as read back from the sandbox."""
-
-    status: str  # "ok", "error", "missing", "no output"
-    value: Any = None
-    error: dict[str, str] = field(default_factory=dict)
-    inputs_after: dict[str, Any] | None = None
-    seconds: float = 0.0
-    problem: str = ""  # why there is no output, when status is "no output"
+# Exec'd in this order into the harness's namespace in the kernel; none imports the package there.
+SOURCES = (
+    ("<autograder:wire>", Path(wire.__file__)),
+    ("<autograder:numerics>", Path(numerics.__file__)),
+    ("<autograder:calls>", Path(calls.__file__)),
+    ("<autograder:probes>", Path(probe_runner.__file__)),
+)
 
 
 PHASES = ("public", "hidden")
@@ -158,7 +141,7 @@ class Harness:
             records = wire.decode(encoded, blob, received=True)
         except (OSError, UnicodeDecodeError, wire.WireError) as error:
             problem = why_missing or f"the harness output could not be read ({text.clean(error, 300)})"
-            return {probe_id: ProbeOutput("no output", problem=problem) for probe_id in wanted}
+            return {probe_id: ProbeOutput(ProbeStatus.NO_OUTPUT, problem=problem) for probe_id in wanted}
         found = (
             {record.get("id"): record for record in records if isinstance(record, dict)}
             if isinstance(records, list)
@@ -179,24 +162,24 @@ def _pairs(tree: dict[str, Any]) -> list[tuple[Any, Any]]:
 
 def _probe_output(record: dict[str, Any] | None, why_missing: str) -> ProbeOutput:
     if record is None:
-        return ProbeOutput("no output", problem=why_missing or "the harness did not reach this call")
+        return ProbeOutput(ProbeStatus.NO_OUTPUT, problem=why_missing or "the harness did not reach this call")
     status = record.get("status")
     seconds = record.get("seconds")
     seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
     if status == "ok":
         inputs_after = record.get("inputs_after")
         return ProbeOutput(
-            "ok",
+            ProbeStatus.OK,
             value=record.get("value"),
             seconds=seconds,
             inputs_after=inputs_after if isinstance(inputs_after, dict) else None,
         )
     if status == "error" and isinstance(record.get("error"), dict):
         error = {key: text.clean(record["error"].get(key, ""), 4000) for key in ("type", "message", "traceback")}
-        return ProbeOutput("error", error=error, seconds=seconds)
+        return ProbeOutput(ProbeStatus.ERROR, error=error, seconds=seconds)
     if status == "missing":
-        return ProbeOutput("missing")
-    return ProbeOutput("no output", problem="the harness output was malformed")
+        return ProbeOutput(ProbeStatus.MISSING)
+    return ProbeOutput(ProbeStatus.NO_OUTPUT, problem="the harness output was malformed")
 
 
 class _ResultsDirectory:

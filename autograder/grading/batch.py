@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING
 import dask
 import torch
 
-from autograder.authoring import assignment as assignments
+from autograder.checks.results import SubmissionResult
+from autograder.course import assignment as assignments
 from autograder.execution.pool import KernelPool
 from autograder.execution.sandbox import Limits
 from autograder.grading import devices, pipeline
 from autograder.grading.intake import Submission
-from autograder.grading.results import SubmissionResult
 
 if TYPE_CHECKING:
     from distributed import Client, Future

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 
-from autograder.authoring.assignment import Assignment
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Case
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult, question_score
+from autograder.course.assignment import Assignment
 
 NO_GPU_RUNNER = "no GPU runner"
 

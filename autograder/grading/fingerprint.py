@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 import autograder
-from autograder.authoring.assignment import Assignment
+from autograder.course.assignment import Assignment
 from autograder.execution.sandbox import Limits
 
 PACKAGE = Path(autograder.__file__).parent

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 import torch
 from sqlalchemy.engine import Engine
 
-from autograder.authoring.assignment import Assignment
+from autograder.checks.results import SubmissionResult
+from autograder.course.assignment import Assignment
 from autograder.grading.fingerprint import assignment_fingerprint, grader_version
 from autograder.grading.intake import Submission
-from autograder.grading.results import SubmissionResult
 
 metadata = sa.MetaData()
 

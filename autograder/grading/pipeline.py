@@ -19,17 +19,18 @@ from typing import Any
 
 import nbformat
 
-from autograder.authoring.assignment import Assignment, Question
 from autograder.checks.judge import Verdict, exception_name, judge
+from autograder.checks.numerics import apply_numeric_settings
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Observation, Rng
-from autograder.execution.harness import Harness, Probe, ProbeOutput, cell_label
+from autograder.course.assignment import Assignment, Question
+from autograder.execution.harness import Harness, cell_label
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
-from autograder.execution.probe_runner import apply_numeric_settings
 from autograder.execution.sandbox import Limits
-from autograder.grading import figures
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult, question_score
+from autograder.feedback import figures
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
+from autograder.protocol.probes import Probe, ProbeOutput, ProbeStatus
 
 log = logging.getLogger(__name__)
 DEFAULT_LIMITS = Limits()
@@ -228,7 +229,7 @@ def _verdict(question: Question, planned: PlannedProbe, output: ProbeOutput, hid
 
 def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> str:
     """The question's picture of a public case, or "" (no picture, or nothing to draw)."""
-    if question.check.picture is None or output.status != "ok":
+    if question.check.picture is None or output.status != ProbeStatus.OK:
         return ""
     observation = Observation(planned.probe.inputs, planned.expected, output.value, output.inputs_after)
     try:

@@ -14,14 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from autograder.authoring.assignment import Assignment
+from autograder.checks.results import SubmissionResult
+from autograder.course.assignment import Assignment
+from autograder.course.late import Lateness
 from autograder.execution.sandbox import Limits
-from autograder.grading import batch, reports
+from autograder.feedback import reports
+from autograder.grading import batch
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.intake import Submission
-from autograder.grading.late import Lateness
-from autograder.grading.results import SubmissionResult
 
 log = logging.getLogger(__name__)
 

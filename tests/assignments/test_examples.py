@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from autograder.authoring import assignment as assignments
 from autograder.authoring import validate, variants
+from autograder.course import assignment as assignments
+from autograder.feedback.reports import feedback_text
 from autograder.grading import batch, intake
-from autograder.grading.reports import feedback_text
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 
 CASES = [

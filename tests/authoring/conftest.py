@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
-from autograder.authoring import assignment as assignments
 from autograder.authoring import release
+from autograder.course import assignment as assignments
 from tests.conftest import COURSE
 
 # Set while releasing, so that the leak scan can prove the secret went nowhere.

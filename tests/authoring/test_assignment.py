@@ -6,7 +6,7 @@ result, so a correct notebook scored 8/10 with exit status 0.
 
 import pytest
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from tests.grading.test_session import copy_course
 
 FIRST_QUESTION = 'points = 2\nfunction = "image_to_batch"\ndevices = ["cpu"]'

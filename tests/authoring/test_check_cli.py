@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 from autograder import cli
-from autograder.authoring import assignment as assignments
 from autograder.authoring import release, variants
+from autograder.course import assignment as assignments
 from tests.conftest import COURSE, needs_bwrap
 
 

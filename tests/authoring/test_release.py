@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from autograder import cli, selfcheck
-from autograder.authoring import assignment as assignments
 from autograder.authoring import package, release, variants
+from autograder.course import assignment as assignments
 from autograder.grading import pipeline
 from tests.authoring.conftest import RELEASE_SECRET, release_all
 from tests.conftest import COURSE

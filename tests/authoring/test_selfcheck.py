@@ -12,8 +12,8 @@ import nbformat
 import pytest
 
 from autograder import selfcheck
-from autograder.authoring import assignment as assignments
 from autograder.authoring import variants
+from autograder.course import assignment as assignments
 from tests.conftest import COURSE
 
 ASSIGNMENTS = assignments.available(COURSE)

@@ -8,10 +8,10 @@ from unittest import mock
 import pytest
 
 from autograder import cli
-from autograder.authoring import assignment as assignments
 from autograder.authoring import validate
 from autograder.authoring.variants import Variant
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.course import assignment as assignments
 from tests.conftest import COURSE, needs_bwrap
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from autograder.checks.compare import CLOSE, EXACT, Rule, compare, least_squares_scale
-from autograder.execution import wire
+from autograder.protocol import wire
 
 
 def received(value):
@@ -80,7 +80,7 @@ def test_uint8_off_by_one_rule() -> None:
 def test_not_implemented_from_a_library_is_not_called_a_stub() -> None:
     from autograder.checks.judge import judge
     from autograder.checks.spec import Case, QuestionCheck
-    from autograder.execution.harness import ProbeOutput
+    from autograder.protocol.probes import ProbeOutput
 
     check = QuestionCheck(call="f(x)", cases=(Case("c", lambda rng: {}),))
     library = {

@@ -6,13 +6,13 @@ import dataclasses
 import pytest
 import torch
 
-from autograder.authoring import assignment as assignments
 from autograder.checks.compare import compare
 from autograder.checks.judge import HARD_CODED_CPU, HARD_CODED_GPU, judge
-from autograder.execution import wire
-from autograder.execution.harness import ProbeOutput
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.course import assignment as assignments
 from autograder.grading import devices, pipeline
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.protocol import wire
+from autograder.protocol.probes import ProbeOutput
 from tests.conftest import COURSE
 
 TENSORS = assignments.load(COURSE, "tensors")

@@ -94,7 +94,7 @@ def test_a_failed_warm_up_is_a_start_error_and_leaves_nothing(monkeypatch, tmp_p
 
 
 def test_grade_refuses_a_pool_for_other_limits() -> None:
-    from autograder.authoring import assignment as assignments
+    from autograder.course import assignment as assignments
 
     assignment = assignments.load(COURSE, "tensors")
     notebook = COURSE / "assignments" / "tensors" / "examples" / "correct.ipynb"

@@ -11,10 +11,11 @@ import threading
 import nbformat
 import pytest
 
-from autograder.execution.harness import Harness, Probe
+from autograder.execution.harness import Harness
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
 from autograder.execution.sandbox import Limits, RunDirectory, SandboxUnavailable
+from autograder.protocol.probes import Probe
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
 
 

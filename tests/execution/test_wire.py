@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.execution import wire
+from autograder.protocol import wire
 
 
 def test_round_trip_keeps_types_and_values() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder.authoring import assignment as assignments
 from autograder.checks.judge import HARD_CODED_CPU
+from autograder.course import assignment as assignments
 from autograder.grading import pipeline
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 

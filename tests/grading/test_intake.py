@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from autograder.grading import batch, intake, pipeline
 from tests.conftest import COURSE, FAST_LIMITS, SECRET
 

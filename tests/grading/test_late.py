@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from autograder.grading.late import LatePolicy, LatePolicyError
+from autograder.course.late import LatePolicy, LatePolicyError
 
 POLICY = LatePolicy.from_table(
     tomllib.loads(

@@ -5,9 +5,9 @@ import io
 import re
 from pathlib import Path
 
-from autograder.authoring import assignment as assignments
-from autograder.grading import reports
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.course import assignment as assignments
+from autograder.feedback import reports
 from tests.conftest import COURSE
 
 TENSORS = assignments.load(COURSE, "tensors")

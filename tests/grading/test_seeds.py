@@ -2,7 +2,7 @@
 
 import torch
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from autograder.grading.pipeline import plan
 from tests.conftest import COURSE, SECRET
 

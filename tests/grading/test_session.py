@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import assignment as assignments
+from autograder.course import assignment as assignments
 from autograder.grading import intake
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.session import Session

@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.authoring import assignment as assignments
+from autograder.checks.results import SubmissionResult
+from autograder.course import assignment as assignments
 from autograder.execution.cgroups import RunCgroup
 from autograder.execution.sandbox import Limits
 from autograder.grading.pipeline import grade
-from autograder.grading.results import SubmissionResult
 from tests.conftest import COURSE, FAST_LIMITS, SECRET
 
 TENSORS = assignments.load(COURSE, "tensors")

@@ -13,8 +13,8 @@ import base64
 
 import pytest
 
-from autograder.execution import wire
 from autograder.grading.pipeline import plan
+from autograder.protocol import wire
 from tests.conftest import SECRET, needs_bwrap
 from tests.security.conftest import TENSORS, grade_notebook, hostile, scores
 

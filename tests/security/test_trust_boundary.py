@@ -29,11 +29,12 @@ import pytest
 
 from autograder import text
 from autograder.checks.judge import HIDDEN_FAILURES
-from autograder.execution import wire
-from autograder.execution.harness import Harness, Probe
+from autograder.execution.harness import Harness
 from autograder.execution.sandbox import RunDirectory
-from autograder.grading import reports
+from autograder.feedback import reports
 from autograder.grading.pipeline import plan
+from autograder.protocol import wire
+from autograder.protocol.probes import Probe
 from tests.conftest import needs_bwrap
 from tests.security.conftest import CORRECT, TENSORS, gate, hostile, needs_cgroup
 

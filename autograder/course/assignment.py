@@ -23,8 +23,8 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder.checks.spec import QuestionCheck
+from autograder.course.late import LatePolicy, LatePolicyError
 from autograder.errors import UsageError
-from autograder.grading.late import LatePolicy, LatePolicyError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GPU_POLICIES = ("rescale", "cpu")

@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from autograder.checks.spec import Picture
-from autograder.execution.wire import Received
+from autograder.protocol.wire import Received
 
 PANEL_INCHES = 2.6
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import jinja2
 
 from autograder import text
-from autograder.authoring.assignment import Assignment
-from autograder.grading import figures
-from autograder.grading.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.course.assignment import Assignment
+from autograder.feedback import figures
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def write_summary(assignment: Assignment, results: list[SubmissionResult], path:
 @functools.cache
 def _templates() -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("autograder.grading", "templates"),
+        loader=jinja2.PackageLoader("autograder.feedback", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
