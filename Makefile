@@ -22,6 +22,7 @@ test: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -c 'import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports())'
 
 grade: setup
 	@for assignment in $(ASSIGNMENTS); do \

@@ -37,6 +37,7 @@ from autograder.checks.compare import Rule
 from autograder.checks.judge import Verdict, judge
 from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.spec import Mistake, QuestionCheck
+from autograder.errors import UsageError
 from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
@@ -49,11 +50,11 @@ def data_paths(folder: Path, assignment_id: str) -> tuple[Path, Path]:
     return folder / f"{assignment_id}.public.json", folder / f"{assignment_id}.public.safetensors"
 
 
-class PublicDataError(ValueError):
+class PublicDataError(UsageError):
     """The public data files are missing, from another assignment or malformed."""
 
 
-class UnknownQuestion(LookupError):
+class UnknownQuestion(UsageError):
     """``check("q9")`` for a question the assignment does not have."""
 
 
@@ -138,8 +139,6 @@ def load(folder: Path, assignment_id: str) -> PublicChecks:
             raise PublicDataError(f"{text_path.name} belongs to assignment {document.get('assignment')!r}")
         questions = tuple(_question(entry, tensors) for entry in document["questions"])
     except (KeyError, TypeError, ValueError) as error:  # JSONDecodeError and WireError are ValueErrors
-        if isinstance(error, PublicDataError):
-            raise
         raise PublicDataError(f"{text_path.name} is damaged ({error}): download the assignment again") from None
     return PublicChecks(assignment_id, document.get("title", ""), str(document.get("version", "")), questions, tensors)
 

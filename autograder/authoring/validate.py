@@ -26,6 +26,7 @@ from autograder.checks.results import QuestionResult, SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.execution.sandbox import Limits
 from autograder.grading import batch
+from autograder.grading.config import BatchConfig
 from autograder.grading.intake import Submission
 
 CORRECT, TEMPLATE = "correct", "template"
@@ -58,7 +59,7 @@ def broken_promises(variant: Variant, result: SubmissionResult) -> list[str]:
 
 def sandbox_problems(result: SubmissionResult) -> list[str]:
     """Validation runs the real grading path: without bubblewrap it proves less, so it fails."""
-    if result.sandbox and not result.sandbox.startswith("bubblewrap"):
+    if result.sandbox and not result.isolated:
         return [f"the sandbox was {result.sandbox}: validate on a host where bubblewrap works"]
     return []
 
@@ -161,5 +162,5 @@ def validate(
         )
         for variant in chosen
     ]
-    batch.grade_all(course, assignment.id, submissions, secret, limits, max(1, workers), record)
+    batch.grade_all(BatchConfig(course, assignment.id, secret, limits, workers=max(1, workers)), submissions, record)
     return [outcomes[variant.name] for variant in chosen]

@@ -76,7 +76,8 @@ class SubmissionResult:
     max_score: float
     questions: list[QuestionResult] = field(default_factory=list)
     notebook_problems: list[str] = field(default_factory=list)
-    sandbox: str = ""
+    sandbox: str = ""  # what isolated the student's kernel, in words (``SandboxMode``)
+    isolated: bool = False  # the kernel ran inside bubblewrap
     seconds: float = 0.0
     fault: str = ""  # a grader fault (not the student's): the score is not valid
     source: str = ""  # the file graded, as received

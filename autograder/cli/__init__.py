@@ -1,8 +1,9 @@
 """Command line: ``autograder COMMAND ...``; each command lives in its own module here.
 
-Exit status 0 when the command did its job (whatever the students scored), 1 when the
-grader itself failed (with its traceback) or a validation did not hold, 2 for usage
-errors (``errors.UsageError``).
+Exit status 0 when the command did its job (whatever the students scored), 1 when a
+validation did not hold or the grader failed, 2 when the user asked for something that
+cannot be done as asked. Each error kind carries its status (``errors.AutograderError``);
+anything else escaping a command is a bug: status 1, with its traceback in the log.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.cli import check, doctor, examples, grade, release, validate
-from autograder.errors import UsageError
+from autograder.errors import AutograderError
 
 console = Console(stderr=True)
 
@@ -30,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.command(args)
-    except UsageError as error:
+    except AutograderError as error:
+        if error.exit_status != 2:  # the grader's or the host's failure: keep the traceback
+            logging.getLogger("autograder").error("%s", type(error).__name__, exc_info=True)
         console.print(f"[bold red]error:[/] {escape(str(error))}")
-        return 2
+        return error.exit_status
     except Exception as error:  # the grader's own failure, never the user's: say so, with the traceback
         logging.getLogger("autograder").exception("internal error")
         console.print(f"[bold red]internal error (a bug in the grader, not in your input):[/] {escape(repr(error))}")

@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 from rich.console import Console
 
+from autograder.cli import options
 from autograder.course import assignment as assignments
 from autograder.errors import UsageError
-from autograder.execution.sandbox import Limits
 from autograder.feedback.reports import feedback_text
 from autograder.grading import pipeline
 
@@ -28,13 +28,7 @@ console = Console(stderr=True)
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("check", help="run the public checks on one notebook, as the grader would")
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
-    parser.add_argument(
-        "--no-sandbox",
-        dest="sandbox",
-        action="store_false",
-        help="run the notebook without bubblewrap (your own notebook, on a machine without it)",
-    )
+    options.add_limits(parser)
     parser.set_defaults(command=run)
 
 
@@ -70,12 +64,10 @@ def run(args: argparse.Namespace) -> int:
             f"[yellow]warning:[/] {args.notebook.name} is from version {version} of {assignment_id}; "
             f"checking against version {assignment.version}"
         )
-    limits = Limits(cell_timeout=args.cell_timeout, sandbox=args.sandbox)
+    limits = options.limits(args)
     console.print(f"checking {args.notebook} as [bold]{assignment_id}[/] (public examples only)")
-    result = pipeline.grade(assignment, args.notebook, args.notebook.stem, b"", limits, public_only=True)
-    if result.sandbox:
-        style = "green" if result.sandbox.startswith("bubblewrap") else "bold red"
-        console.print(f"[{style}]sandbox: {result.sandbox}[/]", highlight=False)
+    result = pipeline.grade(assignment, args.notebook, args.notebook.stem, secret=b"", limits=limits, public_only=True)
+    options.print_sandboxes(console, [result])
     Console(soft_wrap=True).print(feedback_text(result), markup=False, highlight=False, end="")
     console.print("public examples only: the grader also calls your functions on hidden inputs.")
     return 1 if result.fault else 0

@@ -18,8 +18,9 @@ from dataclasses import replace
 from rich.console import Console
 from rich.table import Table
 
+from autograder.errors import SandboxUnavailable
 from autograder.execution import host
-from autograder.execution.sandbox import Limits, RunDirectory, Sandbox, SandboxUnavailable
+from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
 
 console = Console()
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     torch_version, cuda = _torch()
     table.add_row("torch (grader)", f"{torch_version}, CUDA available: {cuda}")
     usable = bwrap is None and problem is None
-    table.add_row("summary", report.summary(bwrap is None, groups.problem is None))
+    table.add_row("summary", str(report.mode(bwrap is None, groups.problem is None)))
     console.print(table)
     if not usable:
         console.print("[bold red]student code cannot be graded in the sandbox here[/] (grade would refuse).")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -19,11 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.checks.results import SubmissionResult
+from autograder.cli import options
 from autograder.course import assignment as assignments
-from autograder.errors import UsageError
+from autograder.errors import SandboxUnavailable, UsageError
 from autograder.execution.host import bwrap_problem
-from autograder.execution.sandbox import Limits, SandboxUnavailable
-from autograder.grading import batch, intake
+from autograder.grading import intake
+from autograder.grading.config import WARM_KERNELS, BatchConfig
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.seeds import course_secret
 from autograder.grading.session import Session
@@ -46,12 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument(
         "--database", help="SQLAlchemy URL of the gradebook (default: OUTPUT/ASSIGNMENT/gradebook.sqlite)"
     )
-    grade.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="submissions graded in parallel (default: number of cores)",
-    )
+    options.add_workers(grade, "submissions")
     cluster = grade.add_mutually_exclusive_group()
     cluster.add_argument("--scheduler", help="grade on a running Dask cluster: its address, tcp://HOST:PORT")
     cluster.add_argument(
@@ -60,25 +55,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     grade.add_argument(
         "--warm-kernels",
         type=int,
-        default=batch.WARM_KERNELS,
+        default=WARM_KERNELS,
         metavar="N",
         help="sandboxed kernels each worker keeps started ahead, each for exactly one submission; "
-        f"0 starts each kernel when it is needed (default: {batch.WARM_KERNELS})",
+        f"0 starts each kernel when it is needed (default: {WARM_KERNELS})",
     )
     grade.add_argument("--force", action="store_true", help="grade again even what the gradebook already holds")
     grade.add_argument(
         "--student", action="append", default=[], metavar="ID", help="grade (again) only this student; repeatable"
     )
-    grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
-    grade.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
+    options.add_limits(grade)
     grade.add_argument(
         "--max-size", type=float, default=intake.MAX_NOTEBOOK_BYTES / 1024**2, help="MB per notebook file"
-    )
-    grade.add_argument(
-        "--no-sandbox",
-        dest="sandbox",
-        action="store_false",
-        help="run student code without bubblewrap (only for code you trust, e.g. your own)",
     )
     grade.set_defaults(command=run)
 
@@ -97,12 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.warm_kernels < 0:
         raise UsageError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
     workers = max(1, min(args.workers, len(submissions)))
-    limits = Limits(
-        cell_timeout=args.cell_timeout,
-        memory_bytes=int(args.memory * 1024**3),
-        threads=max(1, (os.cpu_count() or 1) // workers),
-        sandbox=args.sandbox,
-    )
+    limits = options.limits(args, workers)
     problem = bwrap_problem() if args.sandbox and args.scheduler is None else None
     if problem is not None:  # refuse now rather than report a fault for each of 300 submissions
         raise SandboxUnavailable(problem)
@@ -112,16 +95,12 @@ def run(args: argparse.Namespace) -> int:
     where = args.scheduler or f"{workers} local worker(s)"
     console.print(f"grading {len(submissions)} submission(s) of [bold]{assignment.id}[/] on {where} -> {output}")
     reporter = _Reporter(len(submissions))
-    session = Session(course, assignment, gradebook, output, course_secret(course), limits, reporter.advance)
+    secret = course_secret(course)
+    config = BatchConfig(course, assignment.id, secret, limits, workers, args.scheduler, args.warm_kernels)
+    session = Session(config, assignment, gradebook, output, reporter.advance)
     try:
         with reporter:
-            results = session.grade(
-                submissions,
-                workers,
-                force=args.force or bool(args.student),
-                scheduler=args.scheduler,
-                warm_kernels=args.warm_kernels,
-            )
+            results = session.grade(submissions, force=args.force or bool(args.student))
     finally:
         session.export()
         gradebook.close()
@@ -178,10 +157,7 @@ class _Reporter:
 
 
 def _print_summary(assignment: assignments.Assignment, results: list[SubmissionResult], output: Path) -> None:
-    modes = sorted({result.sandbox for result in results if result.sandbox and not result.cached})
-    for mode in modes:
-        style = "green" if mode.startswith("bubblewrap") else "bold red"
-        console.print(f"[{style}]sandbox: {mode}[/]")
+    options.print_sandboxes(console, [result for result in results if not result.cached])
     table = Table(title=f"{assignment.id}: {assignment.title}")
     table.add_column("student")
     table.add_column("score", justify="right")

@@ -6,15 +6,14 @@ Exit status 1 unless every variant grades as it promises (see ``authoring.valida
 from __future__ import annotations
 
 import argparse
-import os
 
 from rich.console import Console
 from rich.table import Table
 
 from autograder.authoring import validate
+from autograder.cli import options
 from autograder.course import assignment as assignments
 from autograder.errors import UsageError
-from autograder.execution.sandbox import Limits
 from autograder.grading.seeds import course_secret
 
 console = Console(stderr=True)
@@ -26,11 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--variant", action="append", metavar="NAME", help="validate only this variant (repeatable; default: all)"
     )
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="notebooks graded in parallel (default: cores)"
-    )
-    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout, help="seconds per student cell")
-    parser.add_argument("--memory", type=float, default=Limits.memory_bytes / 1024**3, help="GiB per kernel")
+    options.add_workers(parser)
+    options.add_limits(parser)
     parser.set_defaults(command=run)
 
 
@@ -43,11 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no variant {', '.join(sorted(unknown))} in {assignment.id} (known: {', '.join(sorted(known))})"
         )
-    limits = Limits(
-        cell_timeout=args.cell_timeout,
-        memory_bytes=int(args.memory * 1024**3),
-        threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)),
-    )
+    limits = options.limits(args, args.workers)
     count = len(args.variant) if args.variant else len(known)
     console.print(f"validating [bold]{assignment.id}[/]: grading {count} variant(s) with {args.workers} worker(s)")
     outcomes = validate.validate(
@@ -71,10 +63,7 @@ def run(args: argparse.Namespace) -> int:
             "[green]ok[/]" if outcome.ok else "[bold red]FAIL[/]",
         )
     Console(width=max(Console().width, 160)).print(table)
-    for mode in sorted({outcome.result.sandbox for outcome in outcomes if outcome.result.sandbox}):
-        console.print(
-            f"[{'green' if mode.startswith('bubblewrap') else 'bold red'}]sandbox: {mode}[/]", highlight=False
-        )
+    options.print_sandboxes(console, [outcome.result for outcome in outcomes])
     failed = [outcome for outcome in outcomes if not outcome.ok]
     for outcome in failed:
         for problem in outcome.problems:

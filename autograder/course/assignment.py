@@ -24,16 +24,12 @@ from types import ModuleType
 
 from autograder.checks.spec import QuestionCheck
 from autograder.course.late import LatePolicy, LatePolicyError
-from autograder.errors import UsageError
+from autograder.errors import AssignmentError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GPU_POLICIES = ("rescale", "cpu")
 DEVICES = ("cpu", "cuda")
 QUESTION_KEYS = {"id": str, "function": str, "points": (int, float), "devices": list}  # devices is optional
-
-
-class AssignmentError(UsageError, ValueError):
-    """The assignment's files are missing or inconsistent (an instructor's error)."""
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from autograder.errors import UsageError
+from autograder.errors import AssignmentError
 
 
-class LatePolicyError(UsageError, ValueError):
+class LatePolicyError(AssignmentError):
     """The ``[late]`` table of an assignment is not valid."""
 
 

@@ -1,8 +1,9 @@
-"""What this host offers the sandbox, found once per process and summed up in one line.
+"""What this host offers the sandbox, found once per process, and what one kernel got of it.
 
 ``probe()`` checks each layer (bubblewrap, cgroups, seccomp, a separate uid, the
-interpreter's permissions) and ``HostReport.summary`` is the line every result carries
-as its sandbox mode; ``autograder doctor`` prints the whole report.
+interpreter's permissions); ``HostReport.mode`` says which of them isolate a kernel,
+as a ``SandboxMode`` record whose ``str`` is the line every result carries;
+``autograder doctor`` prints the whole report.
 """
 
 from __future__ import annotations
@@ -48,17 +49,32 @@ class HostReport:
             return f"{SANDBOX_UID} (its own host uid, not the grader's)"
         return f"{SANDBOX_UID} inside a user namespace, which is host uid {os.getuid()} (the grader's own)"
 
-    def summary(self, sandboxed: bool, cgroup: bool, separate_uid: bool | None = None) -> str:
-        """One line for reports: what isolates and limits a student kernel in this run."""
-        separate_uid = self.separate_uid if separate_uid is None else separate_uid
-        limits = [f"cgroup {self.cgroups.layout} (memory, pids)" if cgroup else "NO cgroup (memory by rlimit only)"]
+    def mode(self, sandboxed: bool, cgroup: bool, separate_uid: bool | None = None) -> SandboxMode:
+        """What isolates and limits a kernel started with these choices on this host."""
+        return SandboxMode(
+            isolated=sandboxed,
+            separate_uid=self.separate_uid if separate_uid is None else separate_uid,
+            cgroup=self.cgroups.layout if cgroup else None,
+            seccomp=sandboxed and self.seccomp_problem is None,
+        )
+
+
+@dataclass(frozen=True)
+class SandboxMode:
+    """The layers around one student kernel: the record code reads, and the line people read (``str``)."""
+
+    isolated: bool  # inside bubblewrap (False only with --no-sandbox)
+    separate_uid: bool  # as host uid SANDBOX_UID rather than the grader's uid in a user namespace
+    cgroup: str | None  # the cgroup layout ("v1", "v2") of its memory and pids limits, or None
+    seccomp: bool
+
+    def __str__(self) -> str:
+        limits = [f"cgroup {self.cgroup} (memory, pids)" if self.cgroup else "NO cgroup (memory by rlimit only)"]
         limits.append("rlimits")
-        if not sandboxed:
-            uid = os.getuid()
-            return f"none (--no-sandbox): uid {uid}, network and files open; " + " + ".join(limits)
-        uid = str(SANDBOX_UID) if separate_uid else f"{SANDBOX_UID} in userns"
-        layers = [f"bubblewrap (uid {uid}, no network)", *limits]
-        layers.append("seccomp" if self.seccomp_problem is None else "no seccomp")
+        if not self.isolated:
+            return f"none (--no-sandbox): uid {os.getuid()}, network and files open; " + " + ".join(limits)
+        uid = str(SANDBOX_UID) if self.separate_uid else f"{SANDBOX_UID} in userns"
+        layers = [f"bubblewrap (uid {uid}, no network)", *limits, "seccomp" if self.seccomp else "no seccomp"]
         return " + ".join(layers)
 
 
@@ -74,7 +90,7 @@ def probe() -> HostReport:
         interpreter=os.path.realpath(sys.executable),
         unreadable=tuple(unreadable_by_sandbox(interpreter_paths(), deep=False)) if privileged() else (),
     )
-    log.info("sandbox host: %s", report.summary(report.bwrap_problem is None, report.cgroups.problem is None))
+    log.info("sandbox host: %s", report.mode(report.bwrap_problem is None, report.cgroups.problem is None))
     return report
 
 

@@ -41,8 +41,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from zmq.utils.monitor import parse_monitor_message
 
+from autograder.errors import KernelStartError
 from autograder.execution import hostile_tree
-from autograder.execution.pool import MAX_MESSAGE_BYTES, KernelStartError, StartedKernel
+from autograder.execution.host import SandboxMode
+from autograder.execution.pool import MAX_MESSAGE_BYTES, StartedKernel
 from autograder.execution.sandbox import Limits
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ class CellOutcome:
 class Execution:
     """Everything the grader learns from running a notebook, apart from probe outputs."""
 
-    sandbox_mode: str
+    sandbox_mode: SandboxMode
     cells: list[CellOutcome] = field(default_factory=list)
     harness: list[CellOutcome] = field(default_factory=list)
     kernel_died: bool = False

@@ -51,6 +51,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
+from autograder.errors import KernelStartError
 from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,6 @@ STARTUP_TIMEOUT = 120.0  # seconds for a kernel to boot and finish its warm-up
 WARM_UP = '__import__("numpy")\n__import__("torch")\n'
 WARM_UP_GPU = WARM_UP + 'if __import__("torch").cuda.is_available():\n    __import__("torch").cuda.init()\n'
 CHANNELS = ("shell", "iopub", "stdin", "hb", "control")
-
-
-class KernelStartError(RuntimeError):
-    """The sandboxed kernel could not be started: a grader fault, not the student's."""
 
 
 @dataclass

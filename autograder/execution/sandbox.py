@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.errors import UsageError
+from autograder.errors import SandboxUnavailable
 from autograder.execution import host, hostile_tree, seccomp
 from autograder.execution.cgroups import RunCgroup
 from autograder.execution.host import SANDBOX_UID, bwrap_problem, interpreter_paths
@@ -110,18 +110,6 @@ class Limits:
     def grade_inputs(self) -> str:
         """The ``GRADE_INPUTS`` and their values, as one stable line."""
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in self.GRADE_INPUTS)
-
-
-class SandboxUnavailable(UsageError, RuntimeError):
-    """Grading was asked for with the sandbox, and bubblewrap cannot run on this host."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(
-            f"the sandbox cannot run here: {reason}. Install bubblewrap (apt-get install bubblewrap) on a host "
-            "that allows namespaces (`autograder doctor` shows what is missing), or pass --no-sandbox to run "
-            "student code unsandboxed, knowingly: only for code you trust, such as your own"
-        )
 
 
 class RunDirectory:
@@ -203,7 +191,7 @@ class Sandbox:
         self.cgroup = RunCgroup.create(limits.memory_bytes, limits.max_processes)
         if self.cgroup is not None:  # for the sweep, should this grader die before it removes the group
             self.cgroup.record(run.root / "cgroups")
-        self.mode = report.summary(self.isolated, self.cgroup is not None, self.separate_uid)
+        self.mode = report.mode(self.isolated, self.cgroup is not None, self.separate_uid)
 
     @property
     def writable_host_dirs(self) -> list[Path]:

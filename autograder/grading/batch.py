@@ -37,6 +37,7 @@ from autograder.course import assignment as assignments
 from autograder.execution.pool import KernelPool
 from autograder.execution.sandbox import Limits
 from autograder.grading import devices, pipeline
+from autograder.grading.config import BatchConfig
 from autograder.grading.intake import Submission
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 ALLOWED_WORKER_DEATHS = 1  # a retry is sound: grading has no side effects outside its run dir
-WARM_KERNELS = 1  # kernels each runner keeps started ahead (docs/benchmark.md: warm kernels)
 _worker_pools: dict[tuple[Limits, int], KernelPool] = {}  # a Dask worker's pools, kept between its tasks
 
 
@@ -56,19 +56,13 @@ def _assignment(course: Path, assignment_id: str) -> assignments.Assignment:
 
 
 def grade_one(
-    course: Path,
-    assignment_id: str,
-    submission: Submission,
-    secret: bytes,
-    limits: Limits,
-    device: str = "cpu",
-    kernels: KernelPool | None = None,
+    config: BatchConfig, submission: Submission, device: str = "cpu", kernels: KernelPool | None = None
 ) -> SubmissionResult:
     """Grade one submission on this runner's device; a grader fault becomes a result that says so.
 
     ``kernels``: the runner's pool (see ``pipeline.grade``); by default a kernel is started for it.
     """
-    assignment = _assignment(course, assignment_id)
+    assignment = _assignment(config.course, config.assignment_id)
     try:
         if device != "cpu" and not torch.cuda.is_available():
             raise RuntimeError(f"the GPU runner {_runner()} has no usable CUDA device")
@@ -76,38 +70,35 @@ def grade_one(
             result = pipeline.rejected(assignment, submission.student, submission.problem)
         else:
             result = pipeline.grade(
-                assignment, submission.content, submission.student, secret, limits, device=device, kernels=kernels
+                assignment,
+                submission.content,
+                submission.student,
+                secret=config.secret,
+                limits=config.limits,
+                device=device,
+                kernels=kernels,
             )
     except Exception as error:  # the fault is the grader's; devices.combine keeps the student unharmed
         log.error("grader fault on %s (%s):\n%s", submission.source, device, traceback.format_exc())
         fault = f"{type(error).__name__}: {error}"  # its words may quote the student's data
-        result = SubmissionResult(submission.student, assignment_id, assignment.max_score, fault=fault).cleaned()
+        result = SubmissionResult(submission.student, assignment.id, assignment.max_score, fault=fault).cleaned()
     result.runners = {device: _runner()}
     return result
 
 
-def _grade_on_worker(
-    course: Path,
-    assignment_id: str,
-    submission: Submission,
-    secret: bytes,
-    limits: Limits,
-    device: str,
-    warm_kernels: int,
-    last_round: bool,
-) -> SubmissionResult:
+def _grade_on_worker(config: BatchConfig, submission: Submission, device: str, last_round: bool) -> SubmissionResult:
     """The Dask task: ``grade_one`` with this worker's pool, which outlives the task.
 
     ``last_round``: this task is among the batch's last (one per runner), so no kernel is
     started ahead after it: nobody would take it.
     """
     if device != "cpu" and not torch.cuda.is_available():  # grade_one reports it; warm no kernel for it
-        return grade_one(course, assignment_id, submission, secret, limits, device)
-    key = (pipeline.runner_limits(limits, device), warm_kernels)
+        return grade_one(config, submission, device)
+    key = (pipeline.runner_limits(config.limits, device), config.warm_kernels)
     if key not in _worker_pools:
         _worker_pools[key] = KernelPool(*key)
     _worker_pools[key].expect(1 if last_round else None)
-    return grade_one(course, assignment_id, submission, secret, limits, device, _worker_pools[key])
+    return grade_one(config, submission, device, _worker_pools[key])
 
 
 def _close_worker_pools() -> int:
@@ -119,46 +110,32 @@ def _close_worker_pools() -> int:
 
 
 def grade_all(
-    course: Path,
-    assignment_id: str,
-    submissions: list[Submission],
-    secret: bytes,
-    limits: Limits,
-    workers: int,
-    on_result: Callable[[Submission, SubmissionResult], None],
-    scheduler: str | None = None,
-    warm_kernels: int = WARM_KERNELS,
+    config: BatchConfig, submissions: list[Submission], on_result: Callable[[Submission, SubmissionResult], None]
 ) -> None:
-    """Grade every submission, calling ``on_result`` in this process as each one finishes.
-
-    ``warm_kernels``: kernels each runner keeps started ahead (0: start each when needed).
-    """
-    assignment = _assignment(course, assignment_id)
+    """Grade every submission, calling ``on_result`` in this process as each one finishes."""
+    assignment = _assignment(config.course, config.assignment_id)
     gpu_questions = devices.needs_gpu(assignment)
-    local_gpus = torch.cuda.device_count() if gpu_questions and scheduler is None else 0
-    if scheduler is None and local_gpus == 0 and (workers <= 1 or len(submissions) <= 1):
-        with KernelPool(pipeline.runner_limits(limits, "cpu"), warm_kernels, expected=len(submissions)) as pool:
+    local_gpus = torch.cuda.device_count() if gpu_questions and config.scheduler is None else 0
+    if config.scheduler is None and local_gpus == 0 and (config.workers <= 1 or len(submissions) <= 1):
+        cpu_limits = pipeline.runner_limits(config.limits, "cpu")
+        with KernelPool(cpu_limits, config.warm_kernels, expected=len(submissions)) as pool:
             for submission in submissions:
-                cpu = grade_one(course, assignment_id, submission, secret, limits, kernels=pool)
+                cpu = grade_one(config, submission, kernels=pool)
                 on_result(submission, devices.combine(assignment, cpu, None))
         return
     from distributed import as_completed
 
-    with _client(workers, local_gpus, scheduler) as client:
+    with _client(config.workers, local_gpus, config.scheduler) as client:
         targets = ["cpu", "cuda"] if gpu_questions and _offers_gpu(client) else ["cpu"]
         runners = {device: _runners_offering(client, device) for device in targets}
         futures = {
             client.submit(
                 _grade_on_worker,
-                course,
-                assignment_id,
+                config,
                 submission,
-                secret,
-                limits,
                 device,
-                warm_kernels,
                 len(submissions) - index <= runners[device],
-                key=f"grade-{device}-{assignment_id}-{submission.student}-{submission.content_hash[:12]}",
+                key=f"grade-{device}-{assignment.id}-{submission.student}-{submission.content_hash[:12]}",
                 pure=False,
                 resources=RESOURCES[device],
             ): (submission, device)

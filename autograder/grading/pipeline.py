@@ -24,6 +24,7 @@ from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Observation, Rng
 from autograder.course.assignment import Assignment, Question
+from autograder.errors import SubmissionError
 from autograder.execution.harness import Harness, cell_label
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
@@ -121,14 +122,11 @@ def _first_line(error: Exception) -> str:
     return text[0][:300] if text else type(error).__name__
 
 
-class SubmissionError(ValueError):
-    """The submission itself is unusable (scored 0 with this reason, not a grader fault)."""
-
-
 def grade(
     assignment: Assignment,
     source: Path | bytes,
     student: str,
+    *,
     secret: bytes,
     limits: Limits = DEFAULT_LIMITS,
     public_only: bool = False,
@@ -159,7 +157,8 @@ def grade(
         harness = Harness(kernel.run, questions, [p.probe for p in probes])
         execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.cells))
         apply_numeric_settings()  # judged with the grader's settings, whatever ran before
-        result.sandbox = execution.sandbox_mode
+        result.sandbox = str(execution.sandbox_mode)
+        result.isolated = execution.sandbox_mode.isolated
         result.notebook_problems = _notebook_problems(execution)
         result.questions = [
             _judge_question(question, [p for p in probes if p.question is question], harness, execution)

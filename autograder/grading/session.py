@@ -17,9 +17,9 @@ from pathlib import Path, PurePath
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.course.late import Lateness
-from autograder.execution.sandbox import Limits
 from autograder.feedback import reports
 from autograder.grading import batch
+from autograder.grading.config import BatchConfig
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.intake import Submission
@@ -29,27 +29,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Session:
-    course: Path
+    config: BatchConfig
     assignment: Assignment
     gradebook: Gradebook
     output: Path
-    secret: bytes
-    limits: Limits
     on_result: Callable[[SubmissionResult], None] = lambda result: None
     results: list[SubmissionResult] = field(default_factory=list)
 
-    def grade(
-        self,
-        submissions: list[Submission],
-        workers: int,
-        force: bool = False,
-        scheduler: str | None = None,
-        warm_kernels: int = batch.WARM_KERNELS,
-    ) -> list[SubmissionResult]:
-        """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results.
-
-        ``workers``, ``scheduler`` and ``warm_kernels`` are ``batch.grade_all``'s.
-        """
+    def grade(self, submissions: list[Submission], force: bool = False) -> list[SubmissionResult]:
+        """Grade what is not in the gradebook yet (everything with ``force``); returns this session's results."""
         self.gradebook.register(self.assignment)
         assignment_print = assignment_fingerprint(self.assignment)
         keys = {submission.student: self._key(submission, assignment_print) for submission in submissions}
@@ -62,15 +50,7 @@ class Session:
                 self._record(submission, stored, keys[submission.student])
         log.info("%d to grade, %d reused from the gradebook", len(pending), len(submissions) - len(pending))
         batch.grade_all(
-            self.course,
-            self.assignment.id,
-            pending,
-            self.secret,
-            self.limits,
-            workers,
-            lambda submission, result: self._record(submission, result, keys[submission.student]),
-            scheduler,
-            warm_kernels,
+            self.config, pending, lambda submission, result: self._record(submission, result, keys[submission.student])
         )
         return self.results
 
@@ -83,7 +63,7 @@ class Session:
 
     def _key(self, submission: Submission, assignment_print: str) -> str:
         content = f"{submission.content_hash}:{submission.problem}"
-        return cache_key(assignment_print, submission.student, content, self.secret, self.limits)
+        return cache_key(assignment_print, submission.student, content, self.config.secret, self.config.limits)
 
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
         lateness = _annotate(self.assignment, submission, result)

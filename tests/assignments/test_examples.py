@@ -13,6 +13,7 @@ from autograder.authoring import validate, variants
 from autograder.course import assignment as assignments
 from autograder.feedback.reports import feedback_text
 from autograder.grading import batch, intake
+from autograder.grading.config import BatchConfig
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 
 CASES = [
@@ -29,12 +30,8 @@ def graded() -> dict:
     for assignment_id in assignments.available(COURSE):
         folder = COURSE / "assignments" / assignment_id / "examples"
         batch.grade_all(
-            COURSE,
-            assignment_id,
+            BatchConfig(COURSE, assignment_id, SECRET, FAST_LIMITS, workers=2),
             intake.collect([folder]),
-            SECRET,
-            FAST_LIMITS,
-            workers=2,
             on_result=lambda submission, result: results.setdefault((result.assignment, result.student), result),
         )
     return results
@@ -54,5 +51,5 @@ def test_example_is_up_to_date(assignment_id: str, variant: variants.Variant) ->
 def test_example_grades_as_promised(graded: dict, assignment_id: str, variant: variants.Variant) -> None:
     result = graded[(assignment_id, variant.name)]
     assert not result.fault
-    assert result.sandbox.startswith("bubblewrap") and "NO cgroup" not in result.sandbox, result.sandbox
+    assert result.isolated and "NO cgroup" not in result.sandbox, result.sandbox
     assert validate.broken_promises(variant, result) == [], feedback_text(result)

@@ -14,7 +14,7 @@ def test_doctor_reports_a_working_sandbox(capsys) -> None:
     for layer in ("bubblewrap", "kernel uid", "cgroups", "seccomp", "interpreter", "rlimits", "live check", "torch"):
         assert layer in out
     assert "uid 65534, interfaces ['lo']" in " ".join(out.split())  # seen from inside the sandbox
-    assert host.probe().summary(True, host.probe().cgroups.problem is None).split(" + ")[0] in " ".join(out.split())
+    assert str(host.probe().mode(True, host.probe().cgroups.problem is None)).split(" + ")[0] in " ".join(out.split())
 
 
 def test_doctor_fails_where_grading_would_refuse(capsys, monkeypatch) -> None:

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from autograder.errors import KernelStartError
 from autograder.execution import pool as pool_module
-from autograder.execution.pool import KernelPool, KernelStartError
+from autograder.execution.pool import KernelPool
 from autograder.grading import pipeline
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 from tests.execution.test_sandbox import run_notebook
@@ -99,7 +100,7 @@ def test_grade_refuses_a_pool_for_other_limits() -> None:
     assignment = assignments.load(COURSE, "tensors")
     notebook = COURSE / "assignments" / "tensors" / "examples" / "correct.ipynb"
     with KernelPool(FAST_LIMITS) as pool, pytest.raises(ValueError, match="not this runner's"):
-        pipeline.grade(assignment, notebook, "someone", SECRET, FAST_LIMITS, device="cuda", kernels=pool)
+        pipeline.grade(assignment, notebook, "someone", secret=SECRET, limits=FAST_LIMITS, device="cuda", kernels=pool)
 
 
 def test_negative_warm_count_is_refused() -> None:

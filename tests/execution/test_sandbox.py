@@ -11,10 +11,11 @@ import threading
 import nbformat
 import pytest
 
+from autograder.errors import SandboxUnavailable
 from autograder.execution.harness import Harness
 from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
-from autograder.execution.sandbox import Limits, RunDirectory, SandboxUnavailable
+from autograder.execution.sandbox import Limits, RunDirectory
 from autograder.protocol.probes import Probe
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
 
@@ -56,7 +57,7 @@ def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> N
             "home": "os.environ['HOME'] == os.getcwd()",
         },
     )
-    assert execution.sandbox_mode.startswith("bubblewrap (uid 65534, no network) + cgroup")
+    assert str(execution.sandbox_mode).startswith("bubblewrap (uid 65534, no network) + cgroup")
     values = {qid: output.value for qid, output in outputs.items()}
     assert values == {
         "reference": False,
@@ -206,7 +207,7 @@ def test_user_namespace_variant_used_by_non_root_graders(monkeypatch) -> None:
             "userns": "os.path.exists('/proc/self/ns/user') and open('/proc/self/uid_map').read().split()[:2]",
         },
     )
-    assert execution.sandbox_mode.startswith("bubblewrap (uid 65534 in userns")
+    assert str(execution.sandbox_mode).startswith("bubblewrap (uid 65534 in userns")
     assert outputs["uid"].value == 65534
     assert outputs["network"].value == ["lo"]
     assert outputs["userns"].value == ["65534", "0"]  # our uid 0 appears as 65534, nothing else is mapped

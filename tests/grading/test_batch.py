@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from autograder.grading import batch, intake
+from autograder.grading.config import BatchConfig
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 
 CORRECT = COURSE / "assignments" / "tensors" / "examples" / "correct.ipynb"
@@ -61,12 +62,8 @@ def test_killed_worker_is_retried_and_other_results_stand(tmp_path: Path) -> Non
     killer.start()
     results = {}
     batch.grade_all(
-        COURSE,
-        "tensors",
+        BatchConfig(COURSE, "tensors", SECRET, FAST_LIMITS, workers=2),
         submissions,
-        SECRET,
-        FAST_LIMITS,
-        workers=2,
         on_result=lambda submission, result: results.setdefault(submission.student, result),
     )
     killer.join(timeout=1)

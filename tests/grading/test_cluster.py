@@ -15,6 +15,7 @@ import pytest
 from distributed import Client
 
 from autograder.grading import batch, intake
+from autograder.grading.config import BatchConfig
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
 
 EXAMPLES = COURSE / "assignments" / "tensors" / "examples"
@@ -55,14 +56,9 @@ def test_cluster_routes_cpu_and_gpu_tasks_by_resource(cluster) -> None:
     submissions = intake.collect([EXAMPLES / "correct.ipynb", EXAMPLES / "q5_reshape_not_permute.ipynb"])
     results = {}
     batch.grade_all(
-        COURSE,
-        "tensors",
+        BatchConfig(COURSE, "tensors", SECRET, FAST_LIMITS, scheduler=str(scheduler_file)),
         submissions,
-        SECRET,
-        FAST_LIMITS,
-        workers=1,
         on_result=lambda submission, result: results.setdefault(submission.student, result),
-        scheduler=str(scheduler_file),
     )
     with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
         assert client.run(_open_pools) == dict.fromkeys(workers.values(), 0)  # no kernel stays warm after the batch

@@ -24,9 +24,8 @@ pytestmark = [
 @pytest.mark.parametrize("assignment_id", ["tensors", "inverse"])
 def test_correct_notebook_passes_on_cuda(assignment_id: str) -> None:
     assignment = assignments.load(COURSE, assignment_id)
-    result = pipeline.grade(
-        assignment, assignment.examples / "correct.ipynb", "gpu", SECRET, FAST_LIMITS, device="cuda"
-    )
+    correct = assignment.examples / "correct.ipynb"
+    result = pipeline.grade(assignment, correct, "gpu", secret=SECRET, limits=FAST_LIMITS, device="cuda")
     cuda_questions = [q.id for q in assignment.questions if "cuda" in q.devices]
     assert [q.id for q in result.questions] == cuda_questions
     checks = [check for question in result.questions for check in question.checks]
@@ -48,6 +47,6 @@ def test_function_that_returns_cpu_tensors_is_named(tmp_path: Path) -> None:
     )
     path = tmp_path / "cpu_only.ipynb"
     path.write_text(json.dumps(notebook))
-    result = pipeline.grade(assignment, path, "gpu", SECRET, FAST_LIMITS, device="cuda")
+    result = pipeline.grade(assignment, path, "gpu", secret=SECRET, limits=FAST_LIMITS, device="cuda")
     q4 = next(question for question in result.questions if question.id == "q4")
     assert q4.score == 0 and HARD_CODED_CPU in q4.summary

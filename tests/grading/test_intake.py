@@ -12,6 +12,7 @@ import pytest
 
 from autograder.course import assignment as assignments
 from autograder.grading import batch, intake, pipeline
+from autograder.grading.config import BatchConfig
 from tests.conftest import COURSE, FAST_LIMITS, SECRET
 
 TENSORS = assignments.load(COURSE, "tensors")
@@ -68,7 +69,7 @@ def test_directories_skip_non_submissions_but_named_files_are_judged(tmp_path: P
     assert [s.student for s in intake.collect([tmp_path])] == ["alice"]
     [report] = intake.collect([write(tmp_path / "bob.pdf", b"%PDF-1.4")])
     assert report.student == "bob" and report.problem == ""  # judged as a notebook: it is not one (below)
-    result = batch.grade_one(COURSE, "tensors", report, SECRET, FAST_LIMITS)
+    result = batch.grade_one(BatchConfig(COURSE, "tensors", SECRET, FAST_LIMITS), report)
     assert result.score == 0 and "not a valid Jupyter notebook" in result.notebook_problems[0]
 
 

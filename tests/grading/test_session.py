@@ -14,6 +14,7 @@ import pytest
 
 from autograder.course import assignment as assignments
 from autograder.grading import intake
+from autograder.grading.config import BatchConfig
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.session import Session
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
@@ -35,19 +36,20 @@ def _no_examples(folder: str, names: list[str]) -> list[str]:
 
 def session(course: Path, output: Path) -> Session:
     assignment = assignments.load(course, "tensors")
-    return Session(course, assignment, Gradebook(sqlite_url(output / "gradebook.sqlite")), output, SECRET, FAST_LIMITS)
+    config = BatchConfig(course, "tensors", SECRET, FAST_LIMITS)
+    return Session(config, assignment, Gradebook(sqlite_url(output / "gradebook.sqlite")), output)
 
 
 @needs_bwrap
 def test_unchanged_submissions_are_reused_and_changed_checks_regrade_everybody(tmp_path: Path) -> None:
     course = copy_course(tmp_path / "course")
     submissions = intake.collect([EXAMPLES / "correct.ipynb", EXAMPLES / "q5_reshape_not_permute.ipynb"])
-    first = session(course, tmp_path / "out").grade(submissions, workers=1)
+    first = session(course, tmp_path / "out").grade(submissions)
     assert [r.cached for r in first] == [False, False]
     assert {r.student: r.score for r in first} == {"correct": 10, "q5_reshape_not_permute": 8}
 
     again = session(course, tmp_path / "out")
-    second = again.grade(submissions, workers=1)
+    second = again.grade(submissions)
     assert [r.cached for r in second] == [True, True]
     assert [r.to_dict() | {"cached": False} for r in second] == [r.to_dict() for r in first]
     assert again.gradebook.run_counts("tensors") == {"correct": 1, "q5_reshape_not_permute": 1}
@@ -55,11 +57,11 @@ def test_unchanged_submissions_are_reused_and_changed_checks_regrade_everybody(t
     checks = course / "assignments" / "tensors" / "checks.py"
     checks.write_text(checks.read_text() + "\n# q5: reworded a diagnosis\n")
     third = session(course, tmp_path / "out")
-    assert [r.cached for r in third.grade(submissions, workers=1)] == [False, False]
+    assert [r.cached for r in third.grade(submissions)] == [False, False]
     assert third.gradebook.run_counts("tensors") == {"correct": 2, "q5_reshape_not_permute": 2}
 
     forced = session(course, tmp_path / "out")
-    forced.grade(submissions[:1], workers=1, force=True)
+    forced.grade(submissions[:1], force=True)
     assert forced.gradebook.run_counts("tensors")["correct"] == 3
 
 
