@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,16 @@ import torch
 
 from autograder.checks.calls import call_scope, describe_error, make_call
 from autograder.checks.compare import Rule
-from autograder.checks.judge import Verdict, judge
+from autograder.checks.judge import judge
 from autograder.checks.numerics import apply_numeric_settings
+from autograder.checks.results import CheckResult, QuestionResult, question_score
 from autograder.checks.spec import Mistake, QuestionCheck
 from autograder.errors import UsageError
+from autograder.feedback.render import question_text
 from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
 FORMAT = "autograder-public-checks/1"
-UNANSWERED = ("missing", "not implemented")
 
 
 def data_paths(folder: Path, assignment_id: str) -> tuple[Path, Path]:
@@ -87,11 +88,13 @@ class PublicQuestion:
 
 @dataclass(frozen=True)
 class PublicChecks:
+    """An assignment's public data as the release wrote it: questions, examples, and the tensors they use."""
+
     assignment: str
     title: str
     version: str
     questions: tuple[PublicQuestion, ...]
-    tensors: dict[str, torch.Tensor]
+    tensors: dict[str, torch.Tensor] = field(repr=False)  # large; a repr would print every value
 
     def question(self, question_id: str) -> PublicQuestion:
         for question in self.questions:
@@ -171,34 +174,22 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
 
 
 @dataclass(frozen=True)
-class CaseReport:
-    name: str
-    verdict: Verdict
-
-
-@dataclass(frozen=True)
 class QuestionReport:
+    """A question's public examples judged: the grader's results model, so the grader's renderer words it."""
+
     question: PublicQuestion
-    cases: tuple[CaseReport, ...]
+    result: QuestionResult
 
     @property
     def passed(self) -> bool:
-        return all(case.verdict.passed for case in self.cases)
-
-    @property
-    def summary(self) -> str:
-        """One line, like the grader's: the first named mistake, else the first problem."""
-        failed = [case.verdict for case in self.cases if not case.verdict.passed]
-        if not failed:
-            return "all public examples pass" if self.cases else "no public examples (graded on hidden inputs only)"
-        return next((verdict.diagnosis for verdict in failed if verdict.diagnosis), failed[0].message)
+        return self.result.passed
 
 
 def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict[str, Any]) -> QuestionReport:
     """Call the student's function on every public example of a question and judge each answer."""
     with _numeric_settings():
         scope = call_scope(namespace, question.driver)
-        reports = []
+        results = []
         for case in question.cases:
             output = _call(question, case, checks, namespace, scope)
             reference = QuestionCheck(
@@ -210,8 +201,13 @@ def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict
             verdict = judge(
                 reference, question.function, checks.decode(case.inputs), checks.decode(case.expected), output
             )
-            reports.append(CaseReport(case.name, verdict))
-    return QuestionReport(question, tuple(reports))
+            results.append(
+                CheckResult(
+                    case.name, False, 1.0, verdict.passed, verdict.message, verdict.diagnosis, verdict.kind or ""
+                )
+            )
+    score = question_score(question.points, results)
+    return QuestionReport(question, QuestionResult(question.id, question.function, question.points, score, results))
 
 
 def _call(
@@ -260,21 +256,13 @@ def _numeric_settings() -> Iterator[None]:
 
 
 def render(report: QuestionReport) -> str:
-    """A question's verdict in the grader's words (its feedback lines for public examples)."""
-    question = report.question
-    passed = sum(case.verdict.passed for case in report.cases)
-    head = f"{question.id} `{question.function}`: {passed} of {len(report.cases)} public examples pass"
-    lines = [head if report.passed else f"{head}: {report.summary}"]
-    if all(case.verdict.kind in UNANSWERED for case in report.cases if not case.verdict.passed):
-        return lines[0]  # one line says it all: the function is missing or still a stub
-    for case in report.cases:
-        verdict = case.verdict
-        if verdict.passed:
-            lines.append(f"  PASS example: {case.name}")
-        else:
-            line = f"  FAIL example: {case.name}: {verdict.message}"
-            lines.append(line + (f" -> {verdict.diagnosis}" if verdict.diagnosis else ""))
-    return "\n".join(lines)
+    """A question's verdict in the grader's words (``feedback.render``), headed by how many examples pass."""
+    question, checks = report.question, report.result.checks
+    if not checks:
+        return f"{question.id} `{question.function}`: no public examples (graded on hidden inputs only)"
+    passed = sum(check.passed for check in checks)
+    heading = f"{question.id} `{question.function}`: {passed} of {len(checks)} public examples pass"
+    return "\n".join(question_text(report.result, heading))
 
 
 def closing(reports: list[QuestionReport]) -> str:

@@ -79,8 +79,9 @@ def timed(owner: Any, name: str, label: str | Callable[..., str]) -> None:
     if not hasattr(owner, name):
         UNHOOKED.append(f"{getattr(owner, '__name__', owner)}.{name}")
         return
-    static = isinstance(inspect.getattr_static(owner, name), staticmethod)
-    original = getattr(owner, name)
+    raw = inspect.getattr_static(owner, name)
+    static, bound_to_class = isinstance(raw, staticmethod), isinstance(raw, classmethod)
+    original = raw.__func__ if bound_to_class else getattr(owner, name)
 
     def name_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         return label(*args, **kwargs) if callable(label) else label
@@ -105,7 +106,7 @@ def timed(owner: Any, name: str, label: str | Callable[..., str]) -> None:
             finally:
                 CLOCK.exit()
 
-    setattr(owner, name, staticmethod(wrapper) if static else wrapper)
+    setattr(owner, name, staticmethod(wrapper) if static else classmethod(wrapper) if bound_to_class else wrapper)
 
 
 class _CellLabels:
@@ -149,30 +150,30 @@ def instrument() -> None:
     from nbclient import NotebookClient
 
     from autograder.course import assignment as assignments
-    from autograder.execution import harness, kernel, pool, sandbox
+    from autograder.execution import harness, kernel, runner, sandbox
     from autograder.grading import pipeline, session
 
     timed(assignments, "load", "load the assignment (checks, reference)")
     timed(pipeline, "grade", _next_submission)
     timed(pipeline, "plan", "grader: draw inputs, reference answers")
     timed(pipeline, "apply_numeric_settings", "grader: torch numeric settings")
-    timed(kernel.NotebookRunner, "run", "runner: kernel log, watchdog, nbclient (rest)")
+    timed(runner.NotebookRunner, "run", "runner: kernel log, watchdog, nbclient (rest)")
     timed(sandbox.Sandbox, "__init__", "sandbox: host probe, seccomp filter, cgroup")
-    timed(pool, "start_kernel", "kernel: run dir, kernel spec (rest)")
+    timed(kernel.SandboxedKernel, "start", "kernel: run dir, kernel spec (rest)")
     timed(AsyncKernelManager, "start_kernel", "kernel: spawn (connection file, Popen)")
     timed(AsyncKernelClient, "wait_for_ready", "kernel: boot until ready (launcher, bwrap, ipykernel)")
-    timed(pool, "_warm_up", "kernel: warm-up, import numpy and torch (rest)")
+    timed(kernel, "_warm_up", "kernel: warm-up, import numpy and torch (rest)")
     timed(NotebookClient, "async_start_new_kernel_client", "runner: connect nbclient (rest)")
-    timed(kernel._Session, "student_cells", "student cells: loop (rest)")
-    timed(kernel._Session, "_execute", _CellLabels())
-    timed(harness.Harness, "prepare", "harness: write inputs and plan")
-    timed(kernel._Session, "harness_cells", "harness: loop (rest)")
+    timed(runner._Session, "student_cells", "student cells: loop (rest)")
+    timed(runner._Session, "_execute", _CellLabels())
+    timed(harness.Harness, "_write", "harness: write inputs and plan")
+    timed(runner._Session, "harness_cells", "harness: loop (rest)")
     timed(NotebookClient, "_async_cleanup_kernel", "kernel shutdown: nbclient (rest)")
     timed(AsyncKernelManager, "_async_interrupt_kernel", "kernel shutdown: interrupt first (jupyter_client)")
     timed(AsyncKernelManager, "_async_request_shutdown", "kernel shutdown: send shutdown_request")
     timed(AsyncKernelManager, "_async_finish_shutdown", "kernel shutdown: wait for the kernel to exit")
     timed(AsyncKernelManager, "_async_cleanup_resources", "kernel shutdown: clean up files and sockets")
-    timed(pool.StartedKernel, "stop", "kernel shutdown: backstop")
+    timed(kernel.SandboxedKernel, "stop", "kernel shutdown: backstop")
     timed(sandbox.Sandbox, "close", "sandbox: cgroup removal")
     timed(pipeline, "_judge_question", "grader: judge (and feedback figures)")
     timed(session.Session, "_record", "session: gradebook row, results.json, feedback.html")

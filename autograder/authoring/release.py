@@ -19,10 +19,9 @@ cell ids, JSON with sorted keys. The course secret is never read.
 
 from __future__ import annotations
 
-import inspect
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,7 +29,7 @@ from typing import Protocol
 import nbformat
 
 from autograder.authoring import package, public_data
-from autograder.authoring.variants import solution_cell_index
+from autograder.course import notebook as notebooks
 from autograder.course.assignment import Assignment, AssignmentError
 from autograder.selfcheck import data_paths
 
@@ -49,9 +48,7 @@ class FillSolutions:
     """Put each reference function's own source into its solution cell."""
 
     def __call__(self, notebook: nbformat.NotebookNode, assignment: Assignment) -> None:
-        for question in assignment.questions:
-            source = inspect.getsource(getattr(assignment.reference, question.function))
-            notebook.cells[solution_cell_index(notebook, question.function)].source = source.strip()
+        notebooks.fill_solutions(notebook, assignment, notebooks.reference_sources(assignment))
 
 
 class AddSelfCheck:
@@ -61,9 +58,11 @@ class AddSelfCheck:
         cells = notebook.cells
         placements = []
         for question in assignment.questions:
-            solution = solution_cell_index(notebook, question.function)
+            solution = notebooks.solution_cell_index(notebook, question.function)
             end = solution + 1
-            while end < len(cells) and cells[end].cell_type != "markdown" and not _is_solution(cells[end]):
+            while end < len(cells) and cells[end].cell_type != "markdown":
+                if notebooks.is_solution_cell(cells[end]):
+                    break
                 end += 1
             placements.append((end, question.id))
         for end, question_id in sorted(placements, reverse=True):
@@ -103,7 +102,7 @@ class StampMetadata:
     """Assignment id and version in the notebook's metadata: a renamed file still names its assignment."""
 
     def __call__(self, notebook: nbformat.NotebookNode, assignment: Assignment) -> None:
-        notebook.metadata.autograder = nbformat.from_dict({"assignment": assignment.id, "version": assignment.version})
+        notebooks.stamp(notebook, assignment)
 
 
 class StableCellIds:
@@ -204,10 +203,16 @@ class ReleaseStep(Protocol):
     def __call__(self, release: Release) -> None: ...
 
 
-class WriteStudentNotebook:
+class WriteNotebook:
+    """One of the assignment's notebooks (``build`` makes it) into one of the release's folders."""
+
+    def __init__(self, folder: Callable[[Release], Path], build: Callable[[Assignment], nbformat.NotebookNode]) -> None:
+        self.folder = folder
+        self.build = build
+
     def __call__(self, release: Release) -> None:
-        notebook = student_notebook(release.assignment)
-        release.write(release.student / release.assignment.notebook.name, notebook_text(notebook))
+        notebook = self.build(release.assignment)
+        release.write(self.folder(release) / release.assignment.notebook.name, notebook_text(notebook))
 
 
 class WritePublicData:
@@ -249,12 +254,6 @@ class CopyAssets:
             release.copy(path, release.student / "assets" / path.relative_to(assets))
 
 
-class WriteSolutionNotebook:
-    def __call__(self, release: Release) -> None:
-        notebook = solution_notebook(release.assignment)
-        release.write(release.solution / release.assignment.notebook.name, notebook_text(notebook))
-
-
 class WriteGradingBundle:
     """A course directory with only this assignment, for a grading host (no secret in it)."""
 
@@ -289,13 +288,13 @@ class ZipFolder:
 
 
 RELEASE: tuple[ReleaseStep, ...] = (
-    WriteStudentNotebook(),
+    WriteNotebook(lambda release: release.student, student_notebook),
     WritePublicData(),
     WriteStudentReadme(),
     WritePackage(),
     CopyAssets(),
     ZipFolder("student"),
-    WriteSolutionNotebook(),
+    WriteNotebook(lambda release: release.solution, solution_notebook),
     WriteGradingBundle(),
     ZipFolder("bundle"),
 )
@@ -327,10 +326,6 @@ def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(path for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-
-
-def _is_solution(cell: nbformat.NotebookNode) -> bool:
-    return bool(cell.get("metadata", {}).get("autograder", {}).get("solution"))
 
 
 def _cell(kind: str, source: str, cell_id: str) -> nbformat.NotebookNode:

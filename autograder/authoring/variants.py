@@ -10,14 +10,13 @@ the diagnosis the feedback must name. ``autograder examples ASSIGNMENT`` writes 
 
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import nbformat
 
+from autograder.course import notebook as notebooks
 from autograder.course.assignment import Assignment, AssignmentError
 
 
@@ -45,25 +44,10 @@ def load_variants(assignment: Assignment) -> list[Variant]:
     return list(namespace["VARIANTS"])
 
 
-def solution_cell_index(notebook: nbformat.NotebookNode, function: str) -> int:
-    """The cell holding ``function``: tagged in metadata, else the one defining it."""
-    for index, cell in enumerate(notebook.cells):
-        if cell.get("metadata", {}).get("autograder", {}).get("solution") == function:
-            return index
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code" and (f"def {function}(" in cell.source or f"class {function}(" in cell.source):
-            return index
-    raise AssignmentError(f"no cell defines {function}")
-
-
 def build(assignment: Assignment, variant: Variant) -> nbformat.NotebookNode:
     notebook = nbformat.read(assignment.notebook, as_version=4)
-    for question in assignment.questions:
-        source = variant.solutions.get(question.function)
-        if source is None and variant.base == "reference":
-            source = _reference_source(assignment.reference, question.function)
-        if source is not None:
-            notebook.cells[solution_cell_index(notebook, question.function)].source = source.strip()
+    base = notebooks.reference_sources(assignment) if variant.base == "reference" else {}
+    notebooks.fill_solutions(notebook, assignment, {**base, **variant.solutions})
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
     for offset, source in enumerate(variant.extra_cells, start=1):
         cell = nbformat.v4.new_code_cell(source.strip())
@@ -80,7 +64,3 @@ def write_examples(assignment: Assignment) -> list[Path]:
         path.write_text(text)
         written.append(path)
     return written
-
-
-def _reference_source(reference: ModuleType, function: str) -> str:
-    return inspect.getsource(getattr(reference, function))

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder.checks.kinds import Kind
 from autograder.checks.tolerances import Tolerance, tolerance_for
 from autograder.protocol.wire import Opaque, Received
 
@@ -45,7 +46,7 @@ CLOSE = Rule()
 
 @dataclass(frozen=True)
 class Mismatch:
-    kind: str  # "type", "length", "keys", "shape", "dtype", "device", "values"
+    kind: Kind  # TYPE, LENGTH, KEYS, SHAPE, DTYPE, DEVICE or VALUES
     path: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -79,7 +80,7 @@ def describe_type(value: Any) -> str:
 
 
 def _type_mismatch(actual: Any, wanted: str, path: str) -> Mismatch:
-    return Mismatch("type", path, f"returned {describe_type(actual)}, expected {wanted}")
+    return Mismatch(Kind.TYPE, path, f"returned {describe_type(actual)}, expected {wanted}")
 
 
 def _compare_sequence(actual: Any, expected: tuple | list, rule: Rule, device: str, path: str) -> Mismatch | None:
@@ -88,7 +89,7 @@ def _compare_sequence(actual: Any, expected: tuple | list, rule: Rule, device: s
         return _type_mismatch(actual, f"a {kind}", path)
     if len(actual) != len(expected):
         return Mismatch(
-            "length",
+            Kind.LENGTH,
             path,
             f"returned a {kind} of length {len(actual)}, expected length {len(expected)}",
             {"actual": len(actual), "expected": len(expected)},
@@ -105,7 +106,7 @@ def _compare_dict(actual: Any, expected: dict, rule: Rule, device: str, path: st
         return _type_mismatch(actual, "a dict", path)
     if set(actual) != set(expected):
         return Mismatch(
-            "keys", path, f"returned keys {sorted(map(str, actual))}, expected {sorted(map(str, expected))}"
+            Kind.KEYS, path, f"returned keys {sorted(map(str, actual))}, expected {sorted(map(str, expected))}"
         )
     for key, reference in expected.items():
         mismatch = compare(actual[key], reference, rule, device, f"{path}[{key!r}]")
@@ -117,14 +118,14 @@ def _compare_dict(actual: Any, expected: dict, rule: Rule, device: str, path: st
 def _compare_scalar(actual: Any, expected: Any, rule: Rule, device: str, path: str) -> Mismatch | None:
     if expected is None or isinstance(expected, str):
         if actual != expected or type(actual) is not type(expected):
-            return Mismatch("values", path, f"returned {_short(actual)}, expected {_short(expected)}")
+            return Mismatch(Kind.VALUES, path, f"returned {_short(actual)}, expected {_short(expected)}")
         return None
     if isinstance(expected, bool | int) and not isinstance(expected, float):
         if type(actual) is not type(expected):
             return _type_mismatch(actual, f"a Python {type(expected).__name__}", path)
         if actual != expected:
             return Mismatch(
-                "values", path, f"returned {actual}, expected {expected}", {"actual": actual, "expected": expected}
+                Kind.VALUES, path, f"returned {actual}, expected {expected}", {"actual": actual, "expected": expected}
             )
         return None
     if isinstance(expected, float):
@@ -138,7 +139,7 @@ def _compare_scalar(actual: Any, expected: Any, rule: Rule, device: str, path: s
         difference = abs(actual - expected)
         if not difference <= tolerance.atol + tolerance.rtol * abs(expected):
             return Mismatch(
-                "values",
+                Kind.VALUES,
                 path,
                 f"returned {actual:.8g}, expected {expected:.8g} (difference {difference:.3g}; {tolerance.describe()})",
                 {"actual": actual, "expected": expected, "max_abs": difference},
@@ -155,12 +156,14 @@ def _compare_array(
     if not isinstance(actual, Received) or actual.kind != wanted_kind:
         return _type_mismatch(actual, wanted, path)
     if wanted_kind == "tensor" and actual.type_name != "torch.Tensor":
-        return Mismatch("type", path, f"returned a tensor subclass {actual.type_name}, expected a plain torch.Tensor")
+        return Mismatch(
+            Kind.TYPE, path, f"returned a tensor subclass {actual.type_name}, expected a plain torch.Tensor"
+        )
     reference = torch.from_numpy(expected) if isinstance(expected, np.ndarray) else expected
     data = actual.data
     if tuple(data.shape) != tuple(reference.shape):
         return Mismatch(
-            "shape",
+            Kind.SHAPE,
             path,
             f"shape {tuple(data.shape)}, expected {tuple(reference.shape)}"
             + _shape_hint(tuple(data.shape), tuple(reference.shape)),
@@ -168,13 +171,13 @@ def _compare_array(
         )
     if rule.check_dtype and data.dtype != reference.dtype:
         return Mismatch(
-            "dtype",
+            Kind.DTYPE,
             path,
             f"dtype {_dtype_name(data.dtype)}, expected {_dtype_name(reference.dtype)}",
             {"actual": str(data.dtype), "expected": str(reference.dtype)},
         )
     if wanted_kind == "tensor" and actual.device.split(":")[0] != device.split(":")[0]:
-        return Mismatch("device", path, f"on device {actual.device}, expected {device} (the inputs' device)")
+        return Mismatch(Kind.DEVICE, path, f"on device {actual.device}, expected {device} (the inputs' device)")
     return _compare_values(data, reference, rule, device, path)
 
 
@@ -228,7 +231,7 @@ def _values_mismatch(
     scale = _scale_hint(a, e)
     if scale:
         parts.append(scale)
-    return Mismatch("values", path, "; ".join(parts), details)
+    return Mismatch(Kind.VALUES, path, "; ".join(parts), details)
 
 
 def least_squares_scale(actual: torch.Tensor, expected: torch.Tensor) -> float | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.checks.compare import compare
+from autograder.checks.kinds import Kind
 from autograder.checks.spec import Mistake, Observation, QuestionCheck
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
@@ -40,14 +41,14 @@ HARD_CODED_CPU = (
 NO_CUDA_ERRORS = ("Found no NVIDIA driver", "Torch not compiled with CUDA", "No CUDA GPUs are available")
 # A hidden check's words, by the kind of check that failed.
 HIDDEN_FAILURES = {
-    "type": "returned a value of the wrong type",
-    "length": "returned a sequence of the wrong length",
-    "keys": "returned a dict with the wrong keys",
-    "shape": "returned an array of the wrong shape",
-    "dtype": "returned an array of the wrong dtype",
-    "device": "returned a result on the wrong device",
-    "values": "returned wrong values",
-    "property": "returned the right values, but a required property does not hold",
+    Kind.TYPE: "returned a value of the wrong type",
+    Kind.LENGTH: "returned a sequence of the wrong length",
+    Kind.KEYS: "returned a dict with the wrong keys",
+    Kind.SHAPE: "returned an array of the wrong shape",
+    Kind.DTYPE: "returned an array of the wrong dtype",
+    Kind.DEVICE: "returned a result on the wrong device",
+    Kind.VALUES: "returned wrong values",
+    Kind.PROPERTY: "returned the right values, but a required property does not hold",
 }
 _BUILTIN_EXCEPTIONS = frozenset(
     name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
@@ -60,7 +61,7 @@ class Verdict:
     passed: bool
     message: str = ""
     diagnosis: str = ""
-    kind: str = ""  # "missing", "not implemented", "error", "no output", or a Mismatch kind
+    kind: Kind | None = None  # why it failed
 
 
 def judge(
@@ -86,7 +87,7 @@ def exception_name(name: str) -> str:
 
 
 def _conceal(verdict: Verdict, function: str, output: ProbeOutput) -> Verdict:
-    if verdict.kind == "error":
+    if verdict.kind == Kind.ERROR:
         lines = _LINE.findall(output.error.get("traceback", ""))
         where = f" (at line {lines[-1]} of your code)" if lines else ""
         message = f"`{function}` raised {exception_name(output.error.get('type', ''))}{where}"
@@ -110,26 +111,26 @@ def _judge(
             False,
             f"`{function}` is not defined in your notebook: keep (and run) the cell "
             "that defines it, with this exact name",
-            kind="missing",
+            kind=Kind.MISSING,
         )
     if output.status == ProbeStatus.NO_OUTPUT:
-        return Verdict(False, output.problem, kind="no output")
+        return Verdict(False, output.problem, kind=Kind.NO_OUTPUT)
     if output.status == ProbeStatus.ERROR:
         if output.error.get("type") == "NotImplementedError" and _raised_by_student(output.error):
             return Verdict(
                 False,
                 f"`{function}` still raises NotImplementedError: replace that line with your implementation",
-                kind="not implemented",
+                kind=Kind.NOT_IMPLEMENTED,
             )
         message = f"`{function}` raised {output.error.get('type')}: {output.error.get('message', '')}"
         return Verdict(
             False,
             message.strip().rstrip(":") + _last_frame(output.error.get("traceback", "")),
             HARD_CODED_GPU if device == "cpu" and _wants_a_gpu(output.error) else "",
-            kind="error",
+            kind=Kind.ERROR,
         )
     mismatch = compare(output.value, expected, check.rule, device)
-    if mismatch is not None and mismatch.kind == "device":
+    if mismatch is not None and mismatch.kind == Kind.DEVICE:
         return Verdict(False, mismatch.describe(), HARD_CODED_CPU if device != "cpu" else HARD_CODED_GPU, "device")
     if mismatch is not None:
         return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device), kind=mismatch.kind)
@@ -137,7 +138,7 @@ def _judge(
     for check_property in check.properties:
         problem = check_property(observation)
         if problem:
-            return Verdict(False, problem, kind="property")
+            return Verdict(False, problem, kind=Kind.PROPERTY)
     return Verdict(True)
 
 

@@ -25,7 +25,7 @@ class CheckResult:
     passed: bool
     message: str = ""
     diagnosis: str = ""
-    kind: str = ""
+    kind: str = ""  # a ``Kind`` when the check failed
     figure: str = ""  # a PNG (base64) the grader drew from public data, for image questions
     device: str = "cpu"  # where the student's function ran for this check
     not_run: str = ""  # why the check did not run (say, no GPU runner)
@@ -56,6 +56,11 @@ class QuestionResult:
             if check.diagnosis:
                 counts[check.diagnosis] = counts.get(check.diagnosis, 0) + 1
         return sorted(counts, key=lambda text: -counts[text])
+
+    @property
+    def passed(self) -> bool:
+        """No check that ran failed (checks not run are not failures)."""
+        return all(check.passed for check in self.checks if not check.not_run)
 
     @property
     def summary(self) -> str:

@@ -18,8 +18,9 @@ from rich.console import Console
 
 from autograder.cli import options
 from autograder.course import assignment as assignments
+from autograder.course import notebook as notebooks
 from autograder.errors import UsageError
-from autograder.feedback.reports import feedback_text
+from autograder.feedback.render import feedback_text
 from autograder.grading import pipeline
 
 console = Console(stderr=True)
@@ -40,13 +41,13 @@ def assignment_of(path: Path) -> tuple[str, str]:
         raise UsageError(f"no such notebook: {path}") from None
     except Exception as error:  # JSON and nbformat errors
         raise UsageError(f"{path} is not a readable Jupyter notebook: {error}") from None
-    stamp = notebook.metadata.get("autograder", {})
-    if not isinstance(stamp, dict) or not isinstance(stamp.get("assignment"), str):
+    stamp = notebooks.stamped(notebook)
+    if stamp is None:
         raise UsageError(
             f"{path} does not say which assignment it belongs to (no metadata.autograder.assignment): "
             "start from the notebook of the assignment's release"
         )
-    return stamp["assignment"], str(stamp.get("version", ""))
+    return stamp.assignment, stamp.version
 
 
 def run(args: argparse.Namespace) -> int:

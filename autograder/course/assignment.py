@@ -34,6 +34,12 @@ QUESTION_KEYS = {"id": str, "function": str, "points": (int, float), "devices": 
 
 @dataclass(frozen=True)
 class Question:
+    """One graded function: its id and points, where it is graded, and its checks.
+
+    ``devices`` are the runner types that grade it ("cpu", "cuda"); ``check`` is the
+    question's entry in the assignment's ``checks.py``.
+    """
+
     id: str
     points: float
     function: str

@@ -29,7 +29,7 @@ from typing import Any
 from autograder import text
 from autograder.checks import calls, numerics
 from autograder.execution import hostile_tree, probe_runner
-from autograder.execution.kernel import HarnessCell
+from autograder.execution.runner import HarnessCell
 from autograder.execution.sandbox import RunDirectory
 from autograder.protocol import wire
 from autograder.protocol.probes import Probe, ProbeOutput, ProbeStatus

@@ -1,23 +1,24 @@
-"""Drive one student notebook through a sandboxed Jupyter kernel, then the harness cells.
+"""One sandboxed kernel, owned from start to teardown by one object: ``SandboxedKernel``.
 
-``NotebookRunner`` takes a kernel that ``pool.py`` started in its own sandbox (an
-``AsyncKernelManager`` over IPC sockets, because a TCP transport cannot cross the
-sandbox's empty network namespace), executes the student's code cells one by one with
-nbclient, records what each did, lets the caller write the hidden inputs, executes the
-harness cells, and always stops the kernel and kills what is left: a kernel serves one
-submission.
+``SandboxedKernel.start`` makes a fresh run directory, sandbox and cgroup, boots a
+Jupyter kernel in them and warms it up (numpy and torch imported, CUDA initialised on a
+GPU runner) before any student code exists. ``stop`` kills the kernel and everything it
+started and reads what its cgroup saw; ``close`` (or leaving ``async with``) also removes
+the run directory. A kernel serves one submission: two submissions never share a
+process, a sandbox or a run directory.
 
-A cell that raises or exceeds its time limit is recorded and the next cell still runs;
-a kernel that ignores the interrupt after a time limit is stopped. An async kernel
-manager is used because a synchronous one can wait forever on a kernel that was
-OOM-killed; nbclient does not shut down a manager it was given, so we do.
+The warm-up binds no name in the student's namespace: a notebook that forgets
+``import torch`` still fails as it would at home. One difference remains: an environment
+variable that torch reads at import, set by a student cell before its own
+``import torch``, comes too late (the sandbox sets the ones grading needs, such as
+``OMP_NUM_THREADS``).
 
-The kernel is hostile, so what comes back from it is bounded on our side: outputs are
-kept up to ``Limits.cell_output_bytes`` per cell and ``notebook_output_bytes`` per
-notebook and counted beyond (the grader never reads them: results come from files);
-no ZMQ message larger than ``pool.MAX_MESSAGE_BYTES`` is accepted and at most
-``pool.RECEIVE_QUEUE`` messages wait per socket; and a watchdog stops the kernel when it puts
-more than ``Limits.disk_bytes`` into the host directories it can write.
+The kernel creates its IPC socket files in a directory it can write, so once student
+code runs it could swap a socket for a symlink to any Unix socket on the host, and a
+grader reconnecting by path would connect there. So once the kernel has bound its
+sockets, and before any student code exists, each socket is opened once (``O_PATH``,
+no link followed) and every later connection goes through that descriptor
+(``/proc/self/fd/N``), which names the kernel's own socket whatever happens to its path.
 """
 
 from __future__ import annotations
@@ -26,394 +27,267 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
-import signal
+import stat
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import nbformat
 import zmq
 import zmq.asyncio
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
-from zmq.utils.monitor import parse_monitor_message
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
 
 from autograder.errors import KernelStartError
-from autograder.execution import hostile_tree
-from autograder.execution.host import SandboxMode
-from autograder.execution.pool import MAX_MESSAGE_BYTES, StartedKernel
-from autograder.execution.sandbox import Limits
+from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
 
 log = logging.getLogger(__name__)
 
-# nbclient logs every cell timeout as an ERROR; we record timeouts as results instead.
-_nbclient_log = logging.getLogger(f"{__name__}.nbclient")
-_nbclient_log.setLevel(logging.CRITICAL)
-TIMEOUT_ENAME = "AutograderCellTimeout"
-INTERRUPT_GRACE = 10.0  # seconds a kernel has to answer again after a timed-out cell was interrupted
-DISK_POLL_SECONDS = 0.5
-# What reading a hostile kernel's messages can raise (jupyter_client and nbclient index them freely).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-MAX_HOST_ENTRIES = 10_000  # files and directories the kernel may create in the run's host dirs
-
-
-@dataclass
-class CellOutcome:
-    """What happened to one code cell."""
-
-    label: str  # "cell 3" for student cells (1-based among all cells), "q2" for harness cells
-    status: str  # "ok", "output truncated", "error", "timeout", "kernel died", "not run"
-    error: str = ""
-    seconds: float = 0.0
-    output_dropped: int = 0  # bytes of output beyond the caps, dropped
-    exception: str = ""  # the exception's type name (as the kernel said it), when status is "error"
-
-
-@dataclass
-class Execution:
-    """Everything the grader learns from running a notebook, apart from probe outputs."""
-
-    sandbox_mode: SandboxMode
-    cells: list[CellOutcome] = field(default_factory=list)
-    harness: list[CellOutcome] = field(default_factory=list)
-    kernel_died: bool = False
-    memory_limit_hit: bool = False
-    disk_limit_hit: bool = False
-    notebook_timed_out: bool = False
-    seconds: float = 0.0
-    peak_memory_bytes: int | None = None
-    output_dropped: int = 0
-
-    @property
-    def failed_cells(self) -> list[CellOutcome]:
-        """Student cells that did not simply run (truncated output included)."""
-        return [cell for cell in self.cells if cell.status != "ok"]
+KERNEL_NAME = "autograder-sandboxed-python"
+# Larger ZMQ frames from the kernel are refused (their sender is disconnected). A cell keeps at
+# most 1 MiB of output anyway, and a frame is parsed as JSON before it is dropped, so a small
+# cap also bounds what a frame of nested JSON costs the grader to parse (~25x its size).
+MAX_MESSAGE_BYTES = 4 * 1024**2
+RECEIVE_QUEUE = 8  # messages queued per socket before the kernel's publisher drops them
+STARTUP_TIMEOUT = 120.0  # seconds for a kernel to boot and finish its warm-up
+# Statements, not `import torch`: they must not bind a name the student's code could rely on.
+WARM_UP = '__import__("numpy")\n__import__("torch")\n'
+WARM_UP_GPU = WARM_UP + 'if __import__("torch").cuda.is_available():\n    __import__("torch").cuda.init()\n'
+CHANNELS = ("shell", "iopub", "stdin", "hb", "control")
 
 
 @dataclass(frozen=True)
-class HarnessCell:
-    """A cell run after the student's; ``prepare`` runs on the host just before it (say, writing inputs)."""
+class KernelEnd:
+    """What the kernel's cgroup saw, read once the kernel and everything it started are dead."""
 
-    label: str
-    source: str
-    prepare: Callable[[], None] | None = None
-
-
-HarnessFactory = Callable[[], list[HarnessCell]]
-"""Called once the student's cells are done: the harness cells to run."""
+    memory_limit_hit: bool = False
+    peak_memory_bytes: int | None = None
 
 
-class _OutputCap:
-    """Counts a run's outputs; admits them while the per-cell and per-notebook caps allow."""
+class SandboxedKernel:
+    """A running, warmed-up sandboxed kernel and everything that belongs to its one submission.
 
-    def __init__(self, per_cell: int, per_notebook: int) -> None:
-        self.per_cell = per_cell
-        self.per_notebook = per_notebook
-        self.notebook_kept = 0
-        self.start_cell()
-
-    def start_cell(self) -> None:
-        self.cell_kept = 0
-        self.cell_dropped = 0
-        self.marker: nbformat.NotebookNode | None = None
-        self.refused_messages = 0  # ZMQ disconnects of the output channel: a message over MAX_MESSAGE_BYTES
-
-    def admit(self, size: int) -> bool:
-        if self.cell_kept + size <= self.per_cell and self.notebook_kept + size <= self.per_notebook:
-            self.cell_kept += size
-            self.notebook_kept += size
-            return True
-        self.cell_dropped += size
-        return False
-
-    def details(self) -> str:
-        """What was dropped from the current cell's output, or ""."""
-        parts = []
-        if self.cell_dropped:  # "at least": a lagging grader's socket also drops messages unseen
-            parts.append(f"at least {self.cell_dropped:,} bytes dropped")
-        if self.refused_messages:
-            parts.append(f"a message over {MAX_MESSAGE_BYTES // 1024**2} MiB refused")
-        return ", ".join(parts)
-
-
-class _CappedNotebookClient(NotebookClient):
-    """nbclient with every output message counted against ``_OutputCap``.
-
-    It also ignores what a hostile kernel could use to grow the grader's memory or
-    crash nbclient: widget state from comm messages and display updates aimed at
-    earlier cells (whose outputs we have already dropped).
+    Use ``await SandboxedKernel.start(limits)``, then ``async with kernel:`` (or ``close``)
+    so that its run directory, sandbox, cgroup, sockets and log go with it.
     """
 
-    def __init__(self, notebook: nbformat.NotebookNode, cap: _OutputCap, **kwargs: Any) -> None:
-        super().__init__(notebook, store_widget_state=False, **kwargs)
-        self.cap = cap
-        self.comm_open_handlers = {}
-
-    def output(
-        self, outs: list[nbformat.NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
-    ) -> nbformat.NotebookNode | None:
-        if self.cap.admit(_output_size(msg.get("content", {}))):
-            return super().output(outs, msg, display_id, cell_index)
-        if self.cap.marker is None:
-            self.cap.marker = nbformat.v4.new_output("stream", name="stderr", text="[output truncated]\n")
-            outs.append(self.cap.marker)
-        return None
-
-    def process_message(
-        self, msg: dict[str, Any], cell: nbformat.NotebookNode, cell_index: int
-    ) -> nbformat.NotebookNode | None:
-        """nbclient's, for a message of any shape: the kernel holds the session key and can sign anything.
-
-        A message nbclient cannot read (a status without a state, content that is not a
-        dict...) is dropped, as if never sent.
-        """
-        try:
-            return super().process_message(msg, cell, cell_index)
-        except MALFORMED as error:
-            log.debug("dropped a malformed kernel message: %s", type(error).__name__)
-            return None
-
-    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
-        return None
-
-    def handle_comm_msg(self, outs: list[nbformat.NotebookNode], msg: dict[str, Any], cell_index: int) -> None:
-        return None
-
-
-def _reply_content(reply: Any) -> dict[str, Any]:
-    """An execute reply's content, or {} for one the kernel malformed."""
-    content = reply.get("content") if isinstance(reply, dict) else None
-    return content if isinstance(content, dict) else {}
-
-
-def _output_size(content: dict[str, Any]) -> int:
-    """Roughly how many bytes an output message carries (characters of its payloads)."""
-    if not isinstance(content, dict):
-        return 0
-    size = len(content.get("text", "")) if isinstance(content.get("text"), str) else 0
-    for key in ("data", "metadata"):
-        payload = content.get(key)
-        if isinstance(payload, dict):
-            size += sum(len(value) if isinstance(value, str) else len(json.dumps(value)) for value in payload.values())
-    traceback = content.get("traceback")
-    if isinstance(traceback, list):
-        size += sum(len(line) for line in traceback if isinstance(line, str))
-    return size
-
-
-class NotebookRunner:
-    """Runs one notebook in a started kernel (``pool.take``), then stops the kernel for good."""
-
-    def __init__(self, limits: Limits, kernel: StartedKernel) -> None:
+    def __init__(self, run: RunDirectory, sandbox: Sandbox, limits: Limits) -> None:
+        self.run = run
+        self.sandbox = sandbox
         self.limits = limits
-        self.kernel = kernel
-        self._stop_reason = ""
+        self.context = guarded_context()
+        self.manager = kernel_manager(run, sandbox, self.context)
+        self.log_file: IO[bytes] = open(_log_path(run), "wb")  # noqa: SIM115 - stop closes it
+        self._end: KernelEnd | None = None
 
-    async def run(self, notebook: nbformat.NotebookNode, harness: HarnessFactory) -> Execution:
-        kernel, sandbox, km = self.kernel, self.kernel.sandbox, self.kernel.manager
-        execution = Execution(sandbox_mode=sandbox.mode)
-        started = time.monotonic()
-        replies: dict[int, dict[str, Any]] = {}
-        cap = _OutputCap(self.limits.cell_output_bytes, self.limits.notebook_output_bytes)
-        client = _CappedNotebookClient(
-            notebook,
-            cap,
-            km=km,
-            timeout=int(self.limits.cell_timeout),
-            allow_errors=True,
-            interrupt_on_timeout=True,
-            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "time limit"},
-            startup_timeout=120,
-            # The kernel is disposable (one submission, then its cgroup is killed): a graceful
-            # shutdown would only wait 1-2 s for a process nobody needs any more.
-            shutdown_kernel="immediate",
-            record_timing=False,
-            log=_nbclient_log,
-            on_cell_error=lambda cell, cell_index, execute_reply: replies.update(
-                {cell_index: _reply_content(execute_reply)}
-            ),
-        )
-        watchdog: asyncio.Task[None] | None = None
-        try:
-            async with client.async_setup_kernel(cleanup_kc=True):
-                monitor = client.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-                watched = [*sandbox.writable_host_dirs, kernel.log_path]
-                watchdog = asyncio.create_task(self._watch_disk(watched, execution))
-                session = _Session(self, client, cap, monitor, replies, execution)
-                await session.student_cells(notebook, started)
-                if not execution.kernel_died:
-                    await session.harness_cells(notebook, harness())
-        except DeadKernelError:
-            execution.kernel_died = True
-        except RuntimeError as error:
-            if execution.cells:
-                raise
-            raise KernelStartError(f"the kernel stopped answering: {error}; kernel log: {kernel.log_tail()}") from error
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
-            await kernel.stop()
-            if sandbox.cgroup is not None:
-                execution.memory_limit_hit = sandbox.cgroup.memory_limit_hit()
-                execution.peak_memory_bytes = sandbox.cgroup.peak_memory_bytes()
-            sandbox.close()
-            execution.output_dropped = sum(cell.output_dropped for cell in execution.cells + execution.harness)
-            execution.seconds = time.monotonic() - started
-        return execution
+    @classmethod
+    async def start(cls, limits: Limits) -> SandboxedKernel:
+        """A new run directory and sandbox with a kernel booted and warmed up in it.
 
-    async def _watch_disk(self, paths: list[Path], execution: Execution) -> None:
-        """Stop the kernel once it has put too much into the host directories it can write."""
-        while True:
-            await asyncio.sleep(DISK_POLL_SECONDS)
-            used, entries = await asyncio.to_thread(hostile_tree.usage, paths, MAX_HOST_ENTRIES)
-            if used > self.limits.disk_bytes or entries > MAX_HOST_ENTRIES:
-                execution.disk_limit_hit = True
-                await self.stop_kernel(
-                    f"disk limit exceeded: the kernel wrote more than {self.limits.disk_bytes // 1024**2} MiB "
-                    f"or {MAX_HOST_ENTRIES:,} files outside its scratch space; the kernel was stopped",
-                )
-                return
-
-    async def stop_kernel(self, reason: str) -> None:
-        """Kill the kernel and everything it started, remembering why for the cell that was running."""
-        self._stop_reason = self._stop_reason or reason
-        cgroup = self.kernel.sandbox.cgroup
-        if cgroup is not None:
-            await asyncio.to_thread(cgroup.kill_all)
-        try:
-            # its process group: bwrap, whose PID namespace dies with it
-            await self.kernel.manager.signal_kernel(signal.SIGKILL)
-        except Exception as error:
-            log.debug("kill kernel: %s", error)
-
-
-class _Session:
-    """One kernel's cells: the student's, then the harness's."""
-
-    def __init__(
-        self,
-        runner: NotebookRunner,
-        client: _CappedNotebookClient,
-        cap: _OutputCap,
-        monitor: zmq.asyncio.Socket,
-        replies: dict[int, dict[str, Any]],
-        execution: Execution,
-    ) -> None:
-        self.runner = runner
-        self.limits = runner.limits
-        self.client = client
-        self.cap = cap
-        self.monitor = monitor
-        self.replies = replies
-        self.execution = execution
-
-    async def student_cells(self, notebook: nbformat.NotebookNode, started: float) -> None:
-        execution = self.execution
-        deadline = started + self.limits.notebook_timeout
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            label = f"cell {index + 1}"
-            remaining = deadline - time.monotonic()
-            if execution.kernel_died or remaining <= 1:
-                execution.notebook_timed_out = not execution.kernel_died
-                execution.cells.append(CellOutcome(label, "not run"))
-                continue
-            self.client.timeout = int(min(self.limits.cell_timeout, remaining))
-            execution.cells.append(await self._execute(cell, index, label))
-            execution.kernel_died = execution.kernel_died or execution.cells[-1].status == "kernel died"
-
-    async def harness_cells(self, notebook: nbformat.NotebookNode, cells: list[HarnessCell]) -> None:
-        """Appended to the (grader's copy of the) notebook: nbclient indexes cells by position."""
-        execution = self.execution
-        self.client.timeout = int(self.limits.harness_timeout)
-        for harness_cell in cells:
-            label = harness_cell.label
-            if execution.kernel_died:
-                execution.harness.append(CellOutcome(label, "not run"))
-                continue
-            if harness_cell.prepare is not None:
-                await asyncio.to_thread(harness_cell.prepare)
-            cell = nbformat.v4.new_code_cell(harness_cell.source)
-            notebook.cells.append(cell)
-            outcome = await self._execute(cell, len(notebook.cells) - 1, label)
-            execution.harness.append(outcome)
-            execution.kernel_died = execution.kernel_died or outcome.status == "kernel died"
-
-    async def _execute(self, cell: nbformat.NotebookNode, index: int, label: str) -> CellOutcome:
-        started = time.monotonic()
-        self.cap.start_cell()
-        try:
-            await self.client.async_execute_cell(cell, index, store_history=False)
-        except DeadKernelError:
-            reason = self.runner._stop_reason or ""
-            return CellOutcome(label, "kernel died", reason, time.monotonic() - started, self.cap.cell_dropped)
-        except MALFORMED as error:  # a forged reply: this kernel cannot be talked to any more
-            await self.runner.stop_kernel("malformed message")
-            reason = f"the kernel sent a malformed message ({type(error).__name__}), so it was stopped"
-            return CellOutcome(label, "kernel died", reason, time.monotonic() - started, self.cap.cell_dropped)
-        finally:
-            self.cap.refused_messages += await self._disconnects()
-            if self.cap.marker is not None:
-                self.cap.marker.text = f"[output truncated: {self.cap.details()}]\n"
-            cell.outputs = []  # the grader reads results from files, never from outputs
-        seconds = time.monotonic() - started
-        outcome = self._outcome(label, self.replies.pop(index, None), seconds)
-        if outcome.status == "timeout" and not await self._responsive():
-            await self.runner.stop_kernel("ignored the interrupt")
-            outcome.error += "; it did not stop when interrupted, so the kernel was stopped"
-            self.execution.kernel_died = True
-        return outcome
-
-    def _outcome(self, label: str, reply: dict[str, Any] | None, seconds: float) -> CellOutcome:
-        details = self.cap.details()
-        note = f"output truncated: {details}" if details else ""
-        dropped = self.cap.cell_dropped
-        if reply is None:
-            return CellOutcome(label, "output truncated" if details else "ok", details, seconds, dropped)
-        if reply.get("ename") == TIMEOUT_ENAME:
-            error = f"ran longer than {self.client.timeout} s" + (f"; {note}" if note else "")
-            return CellOutcome(label, "timeout", error, seconds, dropped)
-        ename, evalue = str(reply.get("ename", "Error")), str(reply.get("evalue", ""))
-        error = f"{ename}: {evalue}".strip()[:500]
-        return CellOutcome(label, "error", error + (f"; {note}" if note else ""), seconds, dropped, ename[:100])
-
-    async def _responsive(self) -> bool:
-        """After an interrupted cell: does the kernel answer an empty request within the grace time?"""
-        kc = self.client.kc
-        msg_id = kc.execute("", silent=True, store_history=False)
-        deadline = time.monotonic() + INTERRUPT_GRACE
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                message = await kc.get_shell_msg(timeout=remaining)
-            except queue.Empty:
-                return False
-            except MALFORMED:
-                continue
-            parent = message.get("parent_header") if isinstance(message, dict) else None
-            if isinstance(parent, dict) and parent.get("msg_id") == msg_id:
-                return True
-        return False
-
-    async def _disconnects(self) -> int:
-        """How often the output channel dropped the kernel for an oversized message; reconnects it.
-
-        libzmq does not reconnect after refusing a message, and without the channel every
-        later cell would wait for its end of output in vain.
+        Raises ``SandboxUnavailable`` when the sandbox cannot run here, ``KernelStartError``
+        when the kernel does not come up; nothing of the attempt is left behind either way.
         """
-        count = 0
-        while True:
-            try:
-                event = parse_monitor_message(await self.monitor.recv_multipart(zmq.NOBLOCK))
-            except zmq.ZMQError:  # zmq.Again: nothing more
-                break
-            count += event["event"] == zmq.EVENT_DISCONNECTED
-        if count:
-            socket, url = self.client.kc.iopub_channel.socket, self.client.kc._make_url("iopub")
-            with contextlib.suppress(zmq.ZMQError):
-                socket.disconnect(url)
-            socket.connect(url)
-        return count
+        run = RunDirectory()
+        try:
+            kernel = cls(run, Sandbox(run, limits), limits)
+        except BaseException:
+            run.remove()
+            raise
+        try:
+            await kernel.manager.start_kernel(
+                # nbclient's default for the kernels it starts: no history database in the home dir
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                cwd=str(run.scratch),
+                stdout=kernel.log_file,
+                stderr=kernel.log_file,
+            )
+            await _warm_up(kernel, WARM_UP_GPU if limits.gpu else WARM_UP)
+            kernel.manager.pin_sockets()
+        except Exception as error:
+            tail = kernel.log_tail()
+            await kernel.close()
+            raise KernelStartError(f"the sandboxed kernel did not start: {error}; kernel log: {tail}") from error
+        return kernel
+
+    @property
+    def log_path(self) -> Path:
+        """The kernel's stdout and stderr, in its run dir (the disk watchdog counts it)."""
+        return _log_path(self.run)
+
+    def log_tail(self) -> str:
+        """The end of the kernel's stdout and stderr, for error messages."""
+        return _log_tail(self.run)
+
+    async def is_alive(self) -> bool:
+        return self._end is None and await self.manager.is_alive()
+
+    async def stop(self) -> KernelEnd:
+        """Kill the kernel and all it started (no graceful shutdown: it is disposable); close our end.
+
+        Idempotent. Afterwards nothing of the student's runs, so the run directory can be read safely.
+        """
+        if self._end is not None:
+            return self._end
+        try:
+            if self.manager.has_kernel:
+                await asyncio.wait_for(self.manager.shutdown_kernel(now=True), timeout=10)
+        except Exception as error:
+            log.debug("kernel shutdown: %s", error)
+        self.context.destroy(linger=0)
+        self.manager.unpin_sockets()
+        self.log_file.close()
+        cgroup = self.sandbox.cgroup
+        if cgroup is not None:  # read before the group goes: it is the only witness of an OOM kill
+            self._end = KernelEnd(cgroup.memory_limit_hit(), cgroup.peak_memory_bytes())
+        else:
+            self._end = KernelEnd()
+        self.sandbox.close()  # kills whatever escaped the kernel's process group
+        return self._end
+
+    async def close(self) -> None:
+        """``stop``, then remove the run directory and all it held."""
+        await self.stop()
+        self.run.remove()
+
+    async def __aenter__(self) -> SandboxedKernel:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+def _log_path(run: RunDirectory) -> Path:
+    return run.root / "kernel.log"
+
+
+def _log_tail(run: RunDirectory) -> str:
+    with contextlib.suppress(OSError):
+        return _log_path(run).read_bytes()[-2000:].decode("utf-8", "replace").strip()
+    return ""
+
+
+class _SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that, once ``pin_sockets`` ran, reaches the kernel only through pinned descriptors."""
+
+    pinned: dict[str, int] | None = None  # channel -> O_PATH descriptor of the kernel's socket
+
+    def pin_sockets(self) -> None:
+        """Open each socket the kernel bound, refusing anything but a socket; reconnect what is connected.
+
+        Called before any student code runs, when the files are still the kernel's own.
+        """
+        pinned: dict[str, int] = {}
+        try:
+            for channel in CHANNELS:
+                path = f"{self.ip}-{getattr(self, f'{channel}_port')}"
+                pinned[channel] = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+                if not stat.S_ISSOCK(os.fstat(pinned[channel]).st_mode):
+                    raise KernelStartError(f"the kernel's {channel} socket {path} is not a socket")
+        except BaseException:
+            for descriptor in pinned.values():
+                os.close(descriptor)
+            raise
+        self.pinned = pinned
+        self._close_control_socket()  # connected by path at start; from now on through the descriptor
+        self._connect_control_socket()
+
+    def unpin_sockets(self) -> None:
+        for descriptor in (self.pinned or {}).values():
+            os.close(descriptor)
+        self.pinned = None
+
+    def _make_url(self, channel: str) -> str:
+        return _pinned_url(self.pinned, channel) or super()._make_url(channel)
+
+
+class _GuardedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse giant messages, queue only a few, and use the pinned sockets."""
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        return guarded_context()
+
+    def _make_url(self, channel: str) -> str:
+        return _pinned_url(getattr(self.parent, "pinned", None), channel) or super()._make_url(channel)
+
+
+def _pinned_url(pinned: dict[str, int] | None, channel: str) -> str:
+    """The ZMQ address of a pinned socket: the kernel's own socket, whatever is at its path now."""
+    return f"ipc:///proc/self/fd/{pinned[channel]}" if pinned and channel in pinned else ""
+
+
+def guarded_context() -> zmq.asyncio.Context:
+    """A ZMQ context for sockets that face a kernel: bounded message size and queue."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+    return context
+
+
+def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context) -> _SandboxedKernelManager:
+    """A manager whose kernel is the sandbox's command line, talking over IPC sockets in the run dir."""
+    spec_dir = run.kernels / KERNEL_NAME
+    spec_dir.mkdir()
+    spec = {
+        "argv": sandbox.kernel_argv(),
+        "display_name": "Python 3 (autograder sandbox)",
+        "language": "python",
+        # SIGINT would reach the sandbox launcher, not the kernel: ask over the wire.
+        "interrupt_mode": "message",
+        "env": {},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return _SandboxedKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(run.kernels)]),
+        transport="ipc",
+        ip=str(run.ipc / "kernel"),
+        connection_file=str(run.ipc / "connection.json"),
+        context=context,
+        client_factory=_GuardedKernelClient,
+    )
+
+
+async def _warm_up(kernel: SandboxedKernel, code: str) -> None:
+    """Run ``code`` silently (no history, no execution count, no output) and wait for its reply."""
+    client = kernel.manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        reply = await shell_reply(client, client.execute(code, silent=True, store_history=False), STARTUP_TIMEOUT)
+        if reply is None:
+            raise RuntimeError(f"warm-up did not finish within {STARTUP_TIMEOUT:.0f} s")
+        content = reply.get("content")
+        if not isinstance(content, dict) or content.get("status") != "ok":
+            content = content if isinstance(content, dict) else {}
+            raise RuntimeError(f"warm-up failed: {content.get('ename')}: {content.get('evalue')}")
+    finally:
+        client.stop_channels()
+        client.context.destroy(linger=0)
+
+
+# What reading a hostile kernel's messages can raise (jupyter_client and nbclient index them freely).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+async def shell_reply(client: AsyncKernelClient, msg_id: str, timeout: float) -> dict[str, Any] | None:
+    """The shell reply to request ``msg_id`` within ``timeout`` seconds, or None.
+
+    Replies to other requests and messages that cannot be read are skipped: the kernel
+    holds the session key and can send anything.
+    """
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            message = await client.get_shell_msg(timeout=remaining)
+        except queue.Empty:
+            return None
+        except MALFORMED:
+            continue
+        parent = message.get("parent_header") if isinstance(message, dict) else None
+        if isinstance(parent, dict) and parent.get("msg_id") == msg_id:
+            return message
+    return None

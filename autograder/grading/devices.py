@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 
+from autograder.checks.kinds import Kind
 from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Case
 from autograder.course.assignment import Assignment
@@ -75,7 +76,7 @@ def _not_run(twin: CheckResult, why: str, assignment: Assignment) -> CheckResult
         twin.passed if as_cpu else False,
         f"not run: {why}" + ("; counted as the CPU result" if as_cpu else "; not counted"),
         device="cuda",
-        kind="not run",
+        kind=Kind.NOT_RUN,
         not_run=why,
         counted=as_cpu,
     )

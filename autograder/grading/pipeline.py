@@ -20,14 +20,16 @@ from typing import Any
 import nbformat
 
 from autograder.checks.judge import Verdict, exception_name, judge
+from autograder.checks.kinds import Kind
 from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Observation, Rng
+from autograder.course import notebook as notebooks
 from autograder.course.assignment import Assignment, Question
 from autograder.errors import SubmissionError
 from autograder.execution.harness import Harness, cell_label
-from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
+from autograder.execution.runner import CellStatus, Execution, NotebookRunner
 from autograder.execution.sandbox import Limits
 from autograder.feedback import figures
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
@@ -104,17 +106,10 @@ def read_notebook(source: Path | bytes, assignment: Assignment | None = None) ->
         raise SubmissionError(f"{label} is not a valid Jupyter notebook: {_first_line(error)}") from None
     if not any(cell.get("source", "").strip() for cell in notebook.cells if cell.cell_type == "code"):
         raise SubmissionError(f"{label} is an empty notebook: it has no code")
-    claimed = claimed_assignment(notebook)
-    if assignment is not None and claimed not in (None, assignment.id):
-        raise SubmissionError(f"{label} is a notebook of assignment {claimed!r}, not {assignment.id!r}")
+    claimed = notebooks.stamped(notebook)
+    if assignment is not None and claimed is not None and claimed.assignment != assignment.id:
+        raise SubmissionError(f"{label} is a notebook of assignment {claimed.assignment!r}, not {assignment.id!r}")
     return notebook
-
-
-def claimed_assignment(notebook: nbformat.NotebookNode) -> str | None:
-    """The assignment id the notebook's metadata names, if it names one (the student may have written anything)."""
-    stamp = notebook.metadata.get("autograder")
-    claimed = stamp.get("assignment") if isinstance(stamp, dict) else None
-    return claimed if isinstance(claimed, str) else None
 
 
 def _first_line(error: Exception) -> str:
@@ -136,8 +131,9 @@ def grade(
     """Grade a notebook (a path, or its bytes as received) for one student on one device.
 
     The result holds the questions graded on that device; ``devices.combine`` joins the
-    CPU and GPU runners' results. ``kernels``: a pool for ``runner_limits(limits, device)``
-    to take the kernel from (a batch keeps kernels warm); by default one is started now.
+    CPU and GPU runners' results. ``kernels``: a pool to take the kernel from (a batch keeps
+    kernels warm), whose limits then apply; by default one is started now with
+    ``runner_limits(limits, device)``.
     """
     started = time.monotonic()
     try:
@@ -146,16 +142,12 @@ def grade(
         return rejected(assignment, student, str(error), public_only)
     result = SubmissionResult(student, assignment.id, assignment.max_score)
     probes = plan(assignment, student, secret, public_only, device)
-    limits = runner_limits(limits, device)
-    if kernels is not None and kernels.limits != limits:
-        raise ValueError(f"the kernel pool's limits {kernels.limits} are not this runner's {limits}")
     with contextlib.ExitStack() as stack:
-        pool = kernels or stack.enter_context(KernelPool(limits))
-        kernel = pool.take()
-        stack.callback(kernel.run.remove)
+        pool = kernels or stack.enter_context(KernelPool(runner_limits(limits, device)))
+        kernel = stack.enter_context(pool.kernel())
         questions = {q.id: (q.function, q.check.driver) for q in assignment.questions}
         harness = Harness(kernel.run, questions, [p.probe for p in probes])
-        execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.cells))
+        execution = pool.run(NotebookRunner(kernel).run(notebook, harness.cells))
         apply_numeric_settings()  # judged with the grader's settings, whatever ran before
         result.sandbox = str(execution.sandbox_mode)
         result.isolated = execution.sandbox_mode.isolated
@@ -193,7 +185,7 @@ def _judge_question(
                 verdict.passed,
                 verdict.message,
                 verdict.diagnosis,
-                verdict.kind,
+                verdict.kind or "",
                 _figure(question, planned, output) if drawn else "",
                 planned.probe.device,
             )
@@ -223,7 +215,7 @@ def _verdict(question: Question, planned: PlannedProbe, output: ProbeOutput, hid
         )
     except Exception as error:
         log.warning("the answer to %s could not be judged", planned.probe.id, exc_info=True)
-        return Verdict(False, f"your answer could not be compared ({type(error).__name__})", kind="unreadable")
+        return Verdict(False, f"your answer could not be compared ({type(error).__name__})", kind=Kind.UNREADABLE)
 
 
 def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> str:
@@ -245,15 +237,15 @@ def _why_no_output(label: str, execution: Execution) -> str:
     cells = {cell.label: cell for cell in execution.harness}
     for cell_name in ("setup", label):
         cell = cells.get(cell_name)
-        if cell is None or cell.status == "not run":
+        if cell is None or cell.status == CellStatus.NOT_RUN:
             if execution.kernel_died:
                 return "not run: the Python kernel died while running your notebook"
             return "not run: the notebook did not get this far"
-        if cell.status == "timeout":
+        if cell.status == CellStatus.TIMEOUT:
             return f"did not return within the time limit ({cell.error})"
-        if cell.status == "kernel died":
+        if cell.status == CellStatus.KERNEL_DIED:
             return "the Python kernel died during this call (a crash or the memory limit)"
-        if cell.status == "error":  # its message may quote hidden inputs: only the exception's type
+        if cell.status == CellStatus.ERROR:  # its message may quote hidden inputs: only the exception's type
             return f"the grading harness failed in your kernel ({exception_name(cell.exception)})"
     return ""
 
@@ -278,7 +270,7 @@ def _notebook_problems(execution: Execution) -> list[str]:
 
 def _unanswered(question: Question, reason: str, public_only: bool) -> QuestionResult:
     checks = [
-        CheckResult(case.name, case.hidden, case.weight, False, reason, kind="submission")
+        CheckResult(case.name, case.hidden, case.weight, False, reason, kind=Kind.SUBMISSION)
         for case in question.check.cases
         if not (public_only and case.hidden)
     ]

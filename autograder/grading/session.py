@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.course.late import Lateness
-from autograder.feedback import reports
+from autograder.feedback import exports
 from autograder.grading import batch
 from autograder.grading.config import BatchConfig
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
@@ -56,10 +56,7 @@ class Session:
 
     def export(self) -> None:
         """gradebook.csv, canvas.csv and summary.html from every stored grade of the assignment."""
-        rows = list(self.gradebook.current(self.assignment.id))
-        reports.write_gradebook(self.assignment, rows, self.output / "gradebook.csv")
-        reports.write_canvas(self.assignment, rows, self.output / "canvas.csv")
-        reports.write_summary(self.assignment, [result for _, result in rows], self.output / "summary.html")
+        exports.write_course(self.assignment, list(self.gradebook.current(self.assignment.id)), self.output)
 
     def _key(self, submission: Submission, assignment_print: str) -> str:
         content = f"{submission.content_hash}:{submission.problem}"
@@ -68,7 +65,7 @@ class Session:
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
         lateness = _annotate(self.assignment, submission, result)
         self.gradebook.record(submission, result, key, late_days=lateness.days)
-        reports.write_submission(self.assignment, result, self.output / reports.student_folder(submission.student))
+        exports.write_submission(self.assignment, result, self.output / exports.student_folder(submission.student))
         self.results.append(result)
         self.on_result(result)
 

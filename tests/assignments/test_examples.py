@@ -11,7 +11,7 @@ import pytest
 
 from autograder.authoring import validate, variants
 from autograder.course import assignment as assignments
-from autograder.feedback.reports import feedback_text
+from autograder.feedback.render import feedback_text
 from autograder.grading import batch, intake
 from autograder.grading.config import BatchConfig
 from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap

@@ -9,6 +9,7 @@ import pytest
 from autograder import cli
 from autograder.authoring import release, variants
 from autograder.course import assignment as assignments
+from autograder.course import notebook as notebooks
 from tests.conftest import COURSE, needs_bwrap
 
 
@@ -17,10 +18,10 @@ def mangled_solution() -> nbformat.NotebookNode:
     assignment = assignments.load(COURSE, "tensors")
     notebook = release.solution_notebook(assignment)
     mistake = next(v for v in variants.load_variants(assignment) if v.name == "q1_forgot_255")
-    notebook.cells[variants.solution_cell_index(notebook, "image_to_batch")].source = mistake.solutions[
+    notebook.cells[notebooks.solution_cell_index(notebook, "image_to_batch")].source = mistake.solutions[
         "image_to_batch"
     ].strip()
-    q5 = notebook.cells.pop(variants.solution_cell_index(notebook, "channels_last_to_first"))
+    q5 = notebook.cells.pop(notebooks.solution_cell_index(notebook, "channels_last_to_first"))
     notebook.cells.insert(2, q5)  # moved up, right after the imports
     notebook.cells.insert(0, nbformat.v4.new_markdown_cell("# My homework\nby a student"))
     notebook.cells.insert(5, nbformat.v4.new_code_cell("scratch = torch.ones(3)\nprint(scratch.sum())"))

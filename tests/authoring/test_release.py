@@ -14,6 +14,7 @@ import torch
 from autograder import cli, selfcheck
 from autograder.authoring import package, release, variants
 from autograder.course import assignment as assignments
+from autograder.course import notebook as notebooks
 from autograder.grading import pipeline
 from tests.authoring.conftest import RELEASE_SECRET, release_all
 from tests.conftest import COURSE
@@ -189,8 +190,8 @@ def test_released_notebooks_are_clean_and_stamped(released: dict, assignment_id:
         assert any(f'self_check("{assignment_id}", globals())' in source for source in sources)
     assert [cell.id for cell in student.cells] == [cell.id for cell in solution.cells]
     for question in assignment.questions:
-        stub = student.cells[variants.solution_cell_index(student, question.function)].source
-        solved = solution.cells[variants.solution_cell_index(solution, question.function)].source
+        stub = student.cells[notebooks.solution_cell_index(student, question.function)].source
+        solved = solution.cells[notebooks.solution_cell_index(solution, question.function)].source
         assert "NotImplementedError" in stub
         assert "NotImplementedError" not in solved and f"{question.function}" in solved
 

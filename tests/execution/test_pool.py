@@ -6,13 +6,14 @@ import signal
 import tempfile
 import time
 
+import nbformat
 import pytest
 
 from autograder.errors import KernelStartError
-from autograder.execution import pool as pool_module
+from autograder.execution import kernel as kernel_module
 from autograder.execution.pool import KernelPool
-from autograder.grading import pipeline
-from tests.conftest import COURSE, FAST_LIMITS, SECRET, needs_bwrap
+from autograder.execution.runner import NotebookRunner
+from tests.conftest import FAST_LIMITS, needs_bwrap
 from tests.execution.test_sandbox import run_notebook
 
 pytestmark = [needs_bwrap, pytest.mark.sandbox]
@@ -77,30 +78,35 @@ def test_a_kernel_that_died_while_waiting_is_replaced() -> None:
 def test_no_kernel_is_started_ahead_beyond_what_will_be_taken() -> None:
     with KernelPool(FAST_LIMITS, warm=2, expected=1) as pool:
         assert pool.started_ahead == 1
-        pool.run(pool.take().discard())
+        with pool.kernel():
+            pass
         assert pool.started_ahead == 0
         pool.expect(None)  # a Dask worker: it does not know how many tasks will come
         assert pool.started_ahead == 2
         pool.expect(1)  # its task of the batch's last round: nothing more is started
-        pool.run(pool.take().discard())
+        with pool.kernel():
+            pass
         assert pool.started_ahead == 1
 
 
 def test_a_failed_warm_up_is_a_start_error_and_leaves_nothing(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(pool_module, "WARM_UP", "raise ValueError('broken warm-up')")
+    monkeypatch.setattr(kernel_module, "WARM_UP", "raise ValueError('broken warm-up')")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # run dirs are made here, so leftovers would show
     with KernelPool(FAST_LIMITS) as pool, pytest.raises(KernelStartError, match="ValueError: broken warm-up"):
-        pool.take()
+        pool.kernel().__enter__()
     assert os.listdir(tmp_path) == []
 
 
-def test_grade_refuses_a_pool_for_other_limits() -> None:
-    from autograder.course import assignment as assignments
-
-    assignment = assignments.load(COURSE, "tensors")
-    notebook = COURSE / "assignments" / "tensors" / "examples" / "correct.ipynb"
-    with KernelPool(FAST_LIMITS) as pool, pytest.raises(ValueError, match="not this runner's"):
-        pipeline.grade(assignment, notebook, "someone", secret=SECRET, limits=FAST_LIMITS, device="cuda", kernels=pool)
+def test_a_kernel_is_stopped_after_its_notebook_and_removed_with_its_block() -> None:
+    """One owner: the runner stops the kernel (so its outputs can be read), leaving the block removes it all."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    with KernelPool(FAST_LIMITS) as pool:
+        with pool.kernel() as kernel:
+            execution = pool.run(NotebookRunner(kernel).run(notebook, list))
+            assert execution.cells[0].status == "ok"
+            assert not pool.run(kernel.is_alive()) and kernel.run.root.is_dir()
+            assert kernel.sandbox.cgroup is None or not any(d.exists() for d in kernel.sandbox.cgroup.directories)
+        assert not kernel.run.root.exists()
 
 
 def test_negative_warm_count_is_refused() -> None:

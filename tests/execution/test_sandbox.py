@@ -13,8 +13,8 @@ import pytest
 
 from autograder.errors import SandboxUnavailable
 from autograder.execution.harness import Harness
-from autograder.execution.kernel import Execution, NotebookRunner
 from autograder.execution.pool import KernelPool
+from autograder.execution.runner import Execution, NotebookRunner
 from autograder.execution.sandbox import Limits, RunDirectory
 from autograder.protocol.probes import Probe
 from tests.conftest import COURSE, FAST_LIMITS, needs_bwrap
@@ -25,20 +25,17 @@ def run_notebook(
 ) -> tuple[Execution, dict]:
     """Run cells then one probe per call (question id -> expression); return the raw outputs.
 
-    The kernel comes from ``pool`` when given (its limits must be ``limits``), else from a new one.
+    The kernel comes from ``pool`` when given (its limits apply), else from a new one for ``limits``.
     """
     sources = ["import os", *cells]  # "os" stands in for the function every probe needs
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
     with contextlib.ExitStack() as stack:
         pool = pool or stack.enter_context(KernelPool(limits))
-        kernel = pool.take()
-        try:
-            probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
-            harness = Harness(kernel.run, {qid: ("os", "") for qid in calls}, probes)
-            execution = pool.run(NotebookRunner(limits, kernel).run(notebook, harness.cells))
-            return execution, {qid: harness.read(qid, lambda phase: "")[f"{qid}/0"] for qid in calls}
-        finally:
-            kernel.run.remove()
+        kernel = stack.enter_context(pool.kernel())
+        probes = [Probe(f"{qid}/0", qid, call, {}) for qid, call in calls.items()]
+        harness = Harness(kernel.run, {qid: ("os", "") for qid in calls}, probes)
+        execution = pool.run(NotebookRunner(kernel).run(notebook, harness.cells))
+        return execution, {qid: harness.read(qid, lambda phase: "")[f"{qid}/0"] for qid in calls}
 
 
 @needs_bwrap
@@ -187,7 +184,7 @@ def test_no_sandbox_is_an_explicit_choice_and_still_scrubbed(monkeypatch) -> Non
     execution, outputs = run_notebook(
         [], {"environment": "'AUTOGRADER_CANARY' in os.environ", "cwd": "os.getcwd()"}, limits
     )
-    assert execution.sandbox_mode.startswith("none (--no-sandbox)")
+    assert not execution.sandbox_mode.isolated and str(execution.sandbox_mode).startswith("none (--no-sandbox)")
     assert outputs["environment"].value is False
     assert outputs["cwd"].value.endswith("/scratch")
 

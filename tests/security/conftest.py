@@ -69,7 +69,7 @@ def grade_notebook(
 ) -> SubmissionResult:
     path = directory / f"{student}.ipynb"
     nbformat.write(notebook, path)
-    return grade(TENSORS, path, student, SECRET, limits)
+    return grade(TENSORS, path, student, secret=SECRET, limits=limits)
 
 
 def scores(result: SubmissionResult) -> dict[str, float]:

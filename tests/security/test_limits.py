@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from autograder.execution import kernel
+from autograder.execution import runner
 from tests.conftest import needs_bwrap
 from tests.security.conftest import gate, grade_notebook, hostile, limits, needs_cgroup, scores
 
@@ -143,7 +143,7 @@ def test_cell_and_notebook_time_limits_keep_the_honest_part(tmp_path) -> None:
 
 def test_loop_that_ignores_the_interrupt_is_stopped(tmp_path, monkeypatch) -> None:
     """SIGINT ignored -> after the grace period the kernel is killed instead of blocking every later cell."""
-    monkeypatch.setattr(kernel, "INTERRUPT_GRACE", 3.0)
+    monkeypatch.setattr(runner, "INTERRUPT_GRACE", 3.0)
     notebook = hostile("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n")
     started = time.monotonic()
     result = grade_notebook(tmp_path, notebook, limits(cell_timeout=8))

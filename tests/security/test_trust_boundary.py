@@ -31,7 +31,7 @@ from autograder import text
 from autograder.checks.judge import HIDDEN_FAILURES
 from autograder.execution.harness import Harness
 from autograder.execution.sandbox import RunDirectory
-from autograder.feedback import reports
+from autograder.feedback import exports
 from autograder.grading.pipeline import plan
 from autograder.protocol import wire
 from autograder.protocol.probes import Probe
@@ -289,7 +289,7 @@ def batch(tmp_path_factory):
 
 
 def _results(batch, student: str) -> dict:
-    return json.loads((batch["output"] / reports.student_folder(student) / "results.json").read_text())
+    return json.loads((batch["output"] / exports.student_folder(student) / "results.json").read_text())
 
 
 def _exports(batch) -> dict[str, bytes]:
@@ -329,7 +329,7 @@ def test_ids_named_like_exports_get_their_own_folders_and_the_exports_stay_files
         assert (output / export).is_file(), export
     for student in (*COLLIDING, "c_alice", "c_alice."):
         assert _results(batch, student)["score"] == (0 if student == "c_alice." else 10), student
-    assert reports.student_folder("c_alice") != reports.student_folder("c_alice.")
+    assert exports.student_folder("c_alice") != exports.student_folder("c_alice.")
 
 
 def test_the_chmod_race_changes_no_host_file(batch) -> None:
