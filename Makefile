@@ -2,7 +2,7 @@
 # make grade  -- set up (once) and grade the bundled example submissions of every assignment
 # make validate -- prove every assignment sound: solution full marks, template 0, every mutant caught
 # make release  -- write dist/<assignment>/: student folder and zip, solution, grading bundle
-# make bench    -- time grading against plain nbconvert and otter-grader (minutes; not part of make test)
+# make bench    -- time grading against plain nbconvert and otter-grader, and the similarity report of 300 (minutes; not part of make test)
 VENV := .venv
 PY := $(VENV)/bin/python
 ASSIGNMENTS := $(notdir $(patsubst %/assignment.toml,%,$(wildcard assignments/*/assignment.toml)))
@@ -42,6 +42,7 @@ release: setup
 
 bench: setup
 	$(PY) -m bench.run $(BENCH_FLAGS)
+	$(PY) -m bench.similarity
 
 clean:
 	rm -rf $(VENV) grades dist .pytest_cache .ruff_cache

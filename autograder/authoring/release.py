@@ -66,15 +66,22 @@ class AddSelfCheck:
                 end += 1
             placements.append((end, question.id))
         for end, question_id in sorted(placements, reverse=True):
-            cells.insert(end, _cell("code", f'check("{question_id}")', f"{assignment.id}-check-{question_id}"))
+            cells.insert(
+                end,
+                _cell("code", f'check("{question_id}")', notebooks.release_cell_id(assignment, f"check-{question_id}")),
+            )
         cells += [
-            _cell("markdown", FINAL_TEXT, f"{assignment.id}-check-all-text"),
-            _cell("code", "check()", f"{assignment.id}-check-all"),
+            _cell("markdown", FINAL_TEXT, notebooks.release_cell_id(assignment, "check-all-text")),
+            _cell("code", "check()", notebooks.release_cell_id(assignment, "check-all")),
         ]
         first_code = next(index for index, cell in enumerate(cells) if cell.cell_type == "code")
         cells[first_code + 1 : first_code + 1] = [
-            _cell("markdown", SETUP_TEXT, f"{assignment.id}-check-text"),
-            _cell("code", SETUP_SOURCE.format(assignment=assignment.id), f"{assignment.id}-check-setup"),
+            _cell("markdown", SETUP_TEXT, notebooks.release_cell_id(assignment, "check-text")),
+            _cell(
+                "code",
+                SETUP_SOURCE.format(assignment=assignment.id),
+                notebooks.release_cell_id(assignment, "check-setup"),
+            ),
         ]
 
 
@@ -113,7 +120,7 @@ class StableCellIds:
         seen: set[str] = set()
         for index, cell in enumerate(notebook.cells):
             if not cell.get("id") or cell.id in seen:
-                cell.id = f"{assignment.id}-cell-{index:02d}"
+                cell.id = notebooks.release_cell_id(assignment, f"cell-{index:02d}")
             seen.add(cell.id)
 
 

@@ -30,6 +30,7 @@ class CheckResult:
     device: str = "cpu"  # where the student's function ran for this check
     not_run: str = ""  # why the check did not run (say, no GPU runner)
     counted: bool = True  # False: left out of the score (a check not run, under the "rescale" policy)
+    answer: str = ""  # a failed public check: the digest of the student's value (``protocol.digest``)
 
 
 def question_score(points: float, checks: list[CheckResult]) -> float:

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.checks.results import SubmissionResult
-from autograder.cli import options
+from autograder.cli import options, similarity
 from autograder.course import assignment as assignments
 from autograder.errors import SandboxUnavailable, UsageError
 from autograder.execution.host import bwrap_problem
@@ -42,10 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="SUBMISSION",
         help=".ipynb files, zips or directories of them (LMS bulk downloads included)",
     )
-    grade.add_argument("--output", type=Path, default=Path("grades"), help="output directory (default: grades/)")
-    grade.add_argument(
-        "--database", help="SQLAlchemy URL of the gradebook (default: OUTPUT/ASSIGNMENT/gradebook.sqlite)"
-    )
+    options.add_output(grade)
     options.add_workers(grade, "submissions")
     cluster = grade.add_mutually_exclusive_group()
     cluster.add_argument("--scheduler", help="grade on a running Dask cluster: its address, tcp://HOST:PORT")
@@ -102,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
         with reporter:
             results = session.grade(submissions, force=args.force or bool(args.student))
     finally:
-        session.export()
+        report = session.export()
         gradebook.close()
     _print_summary(assignment, results, output)
+    similarity.print_report(report, output)
     return 1 if any(result.fault for result in results) else 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,6 +21,14 @@ from autograder.execution.sandbox import Limits
 def add_workers(parser: argparse.ArgumentParser, what: str = "notebooks") -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help=f"{what} graded in parallel (default: cores)"
+    )
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """Where the grades of a course live: the output directory and the gradebook database."""
+    parser.add_argument("--output", type=Path, default=Path("grades"), help="output directory (default: grades/)")
+    parser.add_argument(
+        "--database", help="SQLAlchemy URL of the gradebook (default: OUTPUT/ASSIGNMENT/gradebook.sqlite)"
     )
 
 

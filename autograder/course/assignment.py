@@ -23,7 +23,8 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder.checks.spec import QuestionCheck
-from autograder.course.late import LatePolicy, LatePolicyError
+from autograder.course.late import LatePolicy
+from autograder.course.similarity import SimilaritySettings
 from autograder.errors import AssignmentError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,7 @@ class Assignment:
     late: LatePolicy = field(default_factory=LatePolicy)
     canvas_column: str = ""  # the gradebook column to import into, e.g. "Tensors (123456)"
     gpu_policy: str = "rescale"  # GPU checks without a GPU runner: "rescale" (not counted) or "cpu" (CPU result)
+    similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
 
     @property
     def lms_column(self) -> str:
@@ -117,7 +119,8 @@ def load(root: Path, assignment_id: str) -> Assignment:
         raise AssignmentError(f"notebook {notebook} is missing")
     try:
         late = LatePolicy.from_table(metadata.get("late", {}))
-    except LatePolicyError as error:
+        similarity = SimilaritySettings.from_table(metadata.get("similarity", {}))
+    except AssignmentError as error:
         raise AssignmentError(f"{metadata_path}: {error}") from None
     return Assignment(
         assignment_id,
@@ -130,6 +133,7 @@ def load(root: Path, assignment_id: str) -> Assignment:
         late,
         metadata.get("lms", {}).get("canvas_column", ""),
         _gpu_policy(metadata, metadata_path),
+        similarity,
     )
 
 

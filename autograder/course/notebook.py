@@ -40,6 +40,17 @@ def stamped(notebook: nbformat.NotebookNode) -> Stamp | None:
     return Stamp(claimed, version if isinstance(version, str) else str(version))
 
 
+def release_cell_id(assignment: Assignment, name: str) -> str:
+    """The id of a cell the release writes (its own cells, cells it numbers): "<assignment>-<name>"."""
+    return f"{assignment.id}-{name}"
+
+
+def is_release_cell(cell: nbformat.NotebookNode, assignment: Assignment) -> bool:
+    """Whether the cell's id is one the release wrote (the master notebook's ids follow the same rule)."""
+    cell_id = cell.get("id")
+    return isinstance(cell_id, str) and cell_id.startswith(release_cell_id(assignment, ""))
+
+
 def is_solution_cell(cell: nbformat.NotebookNode) -> bool:
     mark = cell.get("metadata", {}).get(KEY)
     return isinstance(mark, dict) and bool(mark.get("solution"))

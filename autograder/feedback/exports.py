@@ -28,8 +28,18 @@ from autograder import text
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.feedback import figures, render
+from autograder.similarity.model import Report
 
 Row = tuple[dict, SubmissionResult]  # a gradebook row: the student's identity (id, name) and their result
+SHOWN_PAIRS = 50  # flagged pairs shown side by side in summary.html (all are in similarity.csv)
+
+
+@dataclass(frozen=True)
+class CourseView:
+    """What the course-wide exports are made from: every stored grade, and the batch's similarity report."""
+
+    rows: list[Row]
+    similarity: Report
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class CourseExport:
     """A file for the whole assignment, rebuilt from every stored grade."""
 
     name: str
-    content: Callable[[Assignment, list[Row]], str]
+    content: Callable[[Assignment, CourseView], str]
 
 
 def write_submission(assignment: Assignment, result: SubmissionResult, directory: Path) -> None:
@@ -53,9 +63,9 @@ def write_submission(assignment: Assignment, result: SubmissionResult, directory
         write_atomically(directory / export.name, export.content(assignment, result))
 
 
-def write_course(assignment: Assignment, rows: list[Row], directory: Path) -> None:
+def write_course(assignment: Assignment, view: CourseView, directory: Path) -> None:
     for export in COURSE_EXPORTS:
-        write_atomically(directory / export.name, export.content(assignment, rows))
+        write_atomically(directory / export.name, export.content(assignment, view))
 
 
 def gradescope(result: SubmissionResult) -> dict:
@@ -91,11 +101,11 @@ def feedback_html(assignment: Assignment, result: SubmissionResult) -> str:
     return _templates().get_template("feedback.html.j2").render(title=assignment.title, result=result)
 
 
-def gradebook_csv(assignment: Assignment, rows: list[Row]) -> str:
+def gradebook_csv(assignment: Assignment, view: CourseView) -> str:
     """One row per student: final score, raw score, penalty and points per question."""
     question_ids = [question.id for question in assignment.questions]
     table = [["student", "name", "score", "max_score", "score_before_penalty", "penalty", "fault", *question_ids]]
-    for student, result in rows:
+    for student, result in view.rows:
         earned = {question.id: question.score for question in result.questions}
         table.append(
             [
@@ -112,7 +122,7 @@ def gradebook_csv(assignment: Assignment, rows: list[Row]) -> str:
     return _csv(table)
 
 
-def canvas_csv(assignment: Assignment, rows: list[Row]) -> str:
+def canvas_csv(assignment: Assignment, view: CourseView) -> str:
     """Canvas's gradebook import: its identity columns, a Points Possible row, one assignment column.
 
     Results with a grader fault are left blank rather than imported as a wrong score.
@@ -121,15 +131,27 @@ def canvas_csv(assignment: Assignment, rows: list[Row]) -> str:
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment.lms_column],
         ["Points Possible", "", "", "", "", render.number(assignment.max_score)],
     ]
-    for student, result in rows:
+    for student, result in view.rows:
         score = "" if result.fault else render.number(result.final_score)
         table.append([student["name"] or student["student"], student["student"], "", "", "", score])
     return _csv(table)
 
 
-def summary_html(assignment: Assignment, rows: list[Row]) -> str:
-    """The course overview: distributions, frequent diagnoses, faults and timing."""
-    results = [result for _, result in rows]
+def similarity_csv(assignment: Assignment, view: CourseView) -> str:
+    """One row per item of evidence, most similar pairs first: who, where, what kind, how much, and why."""
+    table = [["student_a", "student_b", "where", "kind", "score", "flagged", "pair_score", "evidence"]]
+    for pair in view.similarity.pairs:
+        for item in pair.evidence:
+            flagged = "yes" if item.flagged else ""
+            table.append(
+                [pair.a, pair.b, item.where, item.kind, f"{item.score:.3f}", flagged, f"{pair.score:.3f}", item.words]
+            )
+    return _csv(table)
+
+
+def summary_html(assignment: Assignment, view: CourseView) -> str:
+    """The course overview: distributions, frequent diagnoses, faults, timing and similar submissions."""
+    results = [result for _, result in view.rows]
     finals = [result.final_score for result in results]
     executed = [result for result in results if not result.cached] or results
     seconds = [result.seconds for result in executed]
@@ -169,6 +191,8 @@ def summary_html(assignment: Assignment, rows: list[Row]) -> str:
                 "slowest": slowest.student if slowest else "",
             },
             time_plot=figures.histogram(seconds, None, "seconds per submission"),
+            similarity=view.similarity,
+            shown_pairs=view.similarity.flagged[:SHOWN_PAIRS],
         )
     )
 
@@ -181,6 +205,7 @@ COURSE_EXPORTS = (
     CourseExport("gradebook.csv", gradebook_csv),
     CourseExport("canvas.csv", canvas_csv),
     CourseExport("summary.html", summary_html),
+    CourseExport("similarity.csv", similarity_csv),
 )
 
 _PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_@-]{0,63}")

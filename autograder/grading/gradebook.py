@@ -60,6 +60,12 @@ submissions = sa.Table(
     sa.Column("lms_submission", sa.String(100), nullable=False, default=""),
     sa.UniqueConstraint("assignment_id", "student_id", "content_hash", "received_at"),
 )
+notebooks = sa.Table(  # each graded file once, by content: what the similarity report (and a TA) reads
+    "notebooks",
+    metadata,
+    sa.Column("content_hash", sa.String(64), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
 runs = sa.Table(
     "runs",
     metadata,
@@ -159,6 +165,14 @@ class Gradebook:
             name = {"name": submission.name} if submission.name else {}
             _upsert(connection, students, {"id": submission.student}, name, {"name": ""})
             submission_id = self._submission_id(connection, submission, result.assignment, late_days)
+            if submission.content:
+                _upsert(
+                    connection,
+                    notebooks,
+                    {"content_hash": submission.content_hash},
+                    {},
+                    {"content": submission.content},
+                )
             if result.cached:  # the run that produced it is already stored
                 run_id = connection.execute(self._latest_run(cache_key, runs.c.id)).scalar()
             else:
@@ -181,6 +195,7 @@ class Gradebook:
                 students.c.name,
                 submissions.c.received_at,
                 submissions.c.lms_submission,
+                submissions.c.content_hash,
                 grades.c.penalty,
                 runs.c.result,
             )
@@ -192,7 +207,14 @@ class Gradebook:
             for row in connection.execute(query):
                 result = SubmissionResult.from_dict(json.loads(row.result))
                 result.penalty = row.penalty
-                yield {"student": row.id, "name": row.name, "lms_submission": row.lms_submission}, result
+                student = {"student": row.id, "name": row.name, "lms_submission": row.lms_submission}
+                yield student | {"content_hash": row.content_hash}, result
+
+    def notebook(self, content_hash: str) -> bytes | None:
+        """A graded file as it was received (None for one recorded before files were kept, or never readable)."""
+        with self.engine.connect() as connection:
+            query = sa.select(notebooks.c.content).where(notebooks.c.content_hash == content_hash)
+            return connection.execute(query).scalar()
 
     def run_counts(self, assignment_id: str) -> dict[str, int]:
         """How many times each student's submissions were executed (for audits: no double grading)."""

@@ -33,6 +33,7 @@ from autograder.execution.runner import CellStatus, Execution, NotebookRunner
 from autograder.execution.sandbox import Limits
 from autograder.feedback import figures
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
+from autograder.protocol.digest import digest
 from autograder.protocol.probes import Probe, ProbeOutput, ProbeStatus
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def _judge_question(
         output = outputs[planned.probe.id]
         verdict = _verdict(question, planned, output, case.hidden)
         drawn = not case.hidden and not any(check.figure for check in checks)
+        compared = not case.hidden and not verdict.passed and output.status == ProbeStatus.OK
         checks.append(
             CheckResult(
                 case.name,
@@ -188,6 +190,7 @@ def _judge_question(
                 verdict.kind or "",
                 _figure(question, planned, output) if drawn else "",
                 planned.probe.device,
+                answer=digest(output.value) if compared else "",
             )
         )
     return QuestionResult(

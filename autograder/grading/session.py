@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+import nbformat
+
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.course.late import Lateness
@@ -23,6 +25,8 @@ from autograder.grading.config import BatchConfig
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.intake import Submission
+from autograder.similarity import report as similarity
+from autograder.similarity.model import Entry, Report
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +58,9 @@ class Session:
         )
         return self.results
 
-    def export(self) -> None:
-        """gradebook.csv, canvas.csv and summary.html from every stored grade of the assignment."""
-        exports.write_course(self.assignment, list(self.gradebook.current(self.assignment.id)), self.output)
+    def export(self) -> Report:
+        """The course-wide exports (``exports.COURSE_EXPORTS``) from every stored grade of the assignment."""
+        return export_course(self.assignment, self.gradebook, self.output)
 
     def _key(self, submission: Submission, assignment_print: str) -> str:
         content = f"{submission.content_hash}:{submission.problem}"
@@ -68,6 +72,28 @@ class Session:
         exports.write_submission(self.assignment, result, self.output / exports.student_folder(submission.student))
         self.results.append(result)
         self.on_result(result)
+
+
+def export_course(assignment: Assignment, gradebook: Gradebook, output: Path) -> Report:
+    """Write the course-wide exports from the gradebook, the similarity report included; returns that report."""
+    rows = list(gradebook.current(assignment.id))
+    entries = [
+        Entry(student["student"], _notebook(gradebook.notebook(student["content_hash"])), result)
+        for student, result in rows
+    ]
+    report = similarity.analyse(assignment, entries)
+    exports.write_course(assignment, exports.CourseView(rows, report), output)
+    return report
+
+
+def _notebook(content: bytes | None) -> nbformat.NotebookNode | None:
+    """A stored submission as a notebook, or None (not kept, or not a notebook: its result says why)."""
+    if content is None:
+        return None
+    try:
+        return nbformat.reads(content.decode("utf-8"), as_version=4)
+    except Exception:  # nbformat raises JSON, validation and version errors; the grade already names them
+        return None
 
 
 def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> Lateness:

@@ -7,9 +7,15 @@ import re
 from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
 from autograder.course import assignment as assignments
 from autograder.feedback import exports, render
+from autograder.similarity.model import Report
 from tests.conftest import COURSE
 
 TENSORS = assignments.load(COURSE, "tensors")
+
+
+def view(rows: list) -> exports.CourseView:
+    """Course exports' input without similar pairs."""
+    return exports.CourseView(rows, Report((), len(rows)))
 
 
 def result() -> SubmissionResult:
@@ -44,7 +50,7 @@ def test_gradescope_and_canvas_exports() -> None:
         "FAIL hidden check failed",
         "FAIL hidden check failed: shape (7, 5) instead of (7, 5, 3)",
     ]
-    canvas = exports.canvas_csv(TENSORS, [({"student": "4821", "name": "doe jane"}, graded)])
+    canvas = exports.canvas_csv(TENSORS, view([({"student": "4821", "name": "doe jane"}, graded)]))
     rows = list(csv.reader(io.StringIO(canvas)))
     assert rows == [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tensor shapes and image tensors (tensors)"],
@@ -96,6 +102,6 @@ def test_the_summary_matches_questions_by_id(monkeypatch) -> None:
         questions = [QuestionResult(qid, "f", 2.0, 2.0 if qid == "q1" else 0.0, []) for qid in order]
         return SubmissionResult(student, "tensors", 10.0, questions)
 
-    exports.summary_html(TENSORS, [({}, answers("a", ids[::-1])), ({}, answers("b", ids[1:]))])
+    exports.summary_html(TENSORS, view([({}, answers("a", ids[::-1])), ({}, answers("b", ids[1:]))]))
     assert plotted["q1 score"] == [2.0]
     assert plotted["q5 score"] == [0.0, 0.0]
