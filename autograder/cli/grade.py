@@ -23,7 +23,7 @@ from autograder.course import assignment as assignments
 from autograder.errors import SandboxUnavailable, UsageError
 from autograder.execution.host import bwrap_problem
 from autograder.grading import intake
-from autograder.grading.config import WARM_KERNELS, BatchConfig
+from autograder.grading.config import WARM_KERNELS, BatchConfig, default_workers
 from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.seeds import course_secret
 from autograder.grading.session import Session
@@ -81,7 +81,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("no submissions found (looked for .ipynb and .zip files)")
     if args.warm_kernels < 0:
         raise UsageError(f"--warm-kernels must be 0 or more, not {args.warm_kernels}")
-    workers = max(1, min(args.workers, len(submissions)))
+    workers = (
+        max(1, min(args.workers, len(submissions)))
+        if args.workers
+        else default_workers(len(submissions), args.warm_kernels)
+    )
     limits = options.limits(args, workers)
     problem = bwrap_problem() if args.sandbox and args.scheduler is None else None
     if problem is not None:  # refuse now rather than report a fault for each of 300 submissions

@@ -20,7 +20,11 @@ from autograder.execution.sandbox import Limits
 
 def add_workers(parser: argparse.ArgumentParser, what: str = "notebooks") -> None:
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help=f"{what} graded in parallel (default: cores)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"{what} graded in parallel (default: half the cores, each worker keeping a kernel started ahead; "
+        "all cores with --warm-kernels 0; never more than the submissions)",
     )
 
 

@@ -14,6 +14,7 @@ from autograder.authoring import validate
 from autograder.cli import options
 from autograder.course import assignment as assignments
 from autograder.errors import UsageError
+from autograder.grading.config import default_workers
 from autograder.grading.seeds import course_secret
 
 console = Console(stderr=True)
@@ -39,15 +40,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no variant {', '.join(sorted(unknown))} in {assignment.id} (known: {', '.join(sorted(known))})"
         )
-    limits = options.limits(args, args.workers)
     count = len(args.variant) if args.variant else len(known)
-    console.print(f"validating [bold]{assignment.id}[/]: grading {count} variant(s) with {args.workers} worker(s)")
+    workers = max(1, args.workers) if args.workers else default_workers(count)
+    limits = options.limits(args, workers)
+    console.print(f"validating [bold]{assignment.id}[/]: grading {count} variant(s) with {workers} worker(s)")
     outcomes = validate.validate(
         course,
         assignment,
         course_secret(course),
         limits,
-        args.workers,
+        workers,
         only=tuple(args.variant) if args.variant else None,
         on_outcome=lambda outcome: console.print(f"  graded {outcome.variant.name}", highlight=False),
     )

@@ -87,13 +87,18 @@ def export_course(assignment: Assignment, gradebook: Gradebook, output: Path) ->
 
 
 def _notebook(content: bytes | None) -> nbformat.NotebookNode | None:
-    """A stored submission as a notebook, or None (not kept, or not a notebook: its result says why)."""
+    """A stored submission as a valid notebook, or None (not kept, or not a notebook: its result says why).
+
+    Validated, because the similarity report reads its cells and outputs as nbformat defines them.
+    """
     if content is None:
         return None
     try:
-        return nbformat.reads(content.decode("utf-8"), as_version=4)
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
     except Exception:  # nbformat raises JSON, validation and version errors; the grade already names them
         return None
+    return notebook
 
 
 def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> Lateness:

@@ -69,7 +69,7 @@ def definitions(notebook: nbformat.NotebookNode) -> dict[str, str]:
         source = _MAGIC.sub("", cell.source)
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # a student's cell, parsed, never run
             continue
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

@@ -148,3 +148,12 @@ def test_exports_list_every_piece_of_evidence_and_escape_the_code(report) -> Non
     rows = list(csv.DictReader(io.StringIO(exports.similarity_csv(TENSORS, view))))
     assert {(row["student_a"], row["student_b"]) for row in rows if row["flagged"]} == {("ann", "eve"), ("ben", "fay")}
     assert all(0 <= float(row["score"]) <= 1 for row in rows)
+
+
+def test_a_hostile_notebook_costs_nothing_but_its_own_evidence() -> None:
+    """A cell that breaks the parser (MemoryError in ast) and an unreadable file leave the report whole."""
+    entries = batch()
+    bomb = solved("zed", ANN)
+    bomb.cells.append(nbformat.v4.new_code_cell("-" * 100_000 + "1"))
+    found = similarity.analyse(TENSORS, [*entries, Entry("zed", bomb), Entry("yan", None)])
+    assert {(pair.a, pair.b) for pair in found.flagged} >= {("ann", "eve"), ("ben", "fay"), ("ann", "zed")}
