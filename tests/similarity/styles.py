@@ -19,15 +19,15 @@ def batch_to_images(batch):
 """,
     "conv2d_output_shape": """
 def conv2d_output_shape(input_shape, out_channels, kernel_size, stride=1, padding=0, dilation=1):
-    def pair(value):
-        return (value, value) if isinstance(value, int) else tuple(value)
+    def per_axis(value, axis):
+        return value if isinstance(value, int) else value[axis]
 
-    n, _, height, width = input_shape
-    sizes = []
-    for axis, length in enumerate((height, width)):
-        k, s, p, d = (pair(v)[axis] for v in (kernel_size, stride, padding, dilation))
-        sizes.append((length + 2 * p - d * (k - 1) - 1) // s + 1)
-    return (int(n), int(out_channels), sizes[0], sizes[1])
+    shape = [int(input_shape[0]), int(out_channels)]
+    for axis, length in enumerate(input_shape[2:]):
+        k, s = per_axis(kernel_size, axis), per_axis(stride, axis)
+        p, d = per_axis(padding, axis), per_axis(dilation, axis)
+        shape.append((length + 2 * p - d * (k - 1) - 1) // s + 1)
+    return tuple(shape)
 """,
 }
 
@@ -134,14 +134,14 @@ def batch_to_images(images_batch):
     return values.to(torch.uint8).permute(0,2,3,1).cpu().numpy()
 """,
     "conv2d_output_shape": """
-def conv2d_output_shape(shape, out_channels, kernel_size, stride=1, padding=0, dilation=1):
-    def two(v):
-        return (v, v) if isinstance(v, int) else tuple(v)
-    result = []
-    batch, _, rows, cols = shape
-    for index, extent in enumerate((rows, cols)):
-        kk, ss, pp, dd = (two(x)[index] for x in (kernel_size, stride, padding, dilation))
-        result.append((extent + 2*pp - dd*(kk - 1) - 1)//ss + 1)
-    return (int(batch), int(out_channels), result[0], result[1])
+def conv2d_output_shape(shape_in, out_channels, kernel_size, stride=1, padding=0, dilation=1):
+    def along(v, i):
+        return v if isinstance(v, int) else v[i]
+    dims = [int(shape_in[0]), int(out_channels)]
+    for i, size in enumerate(shape_in[2:]):
+        pp, dd = along(padding, i), along(dilation, i)   # padding and dilation first
+        kk, ss = along(kernel_size, i), along(stride, i)
+        dims.append((size + 2*pp - dd*(kk - 1) - 1)//ss + 1)
+    return tuple(dims)
 """,
 }

@@ -80,7 +80,7 @@ def test_the_disguised_copy_is_caught_by_its_code(report) -> None:
     assert (
         q3.score >= 0.7
         and any(part.shared for part in q3.sides[0])
-        and "pair(v)[axis]" in "".join(part.text for part in q3.sides[0])
+        and "per_axis(kernel_size, axis)" in "".join(part.text for part in q3.sides[0])
     )
 
 
