@@ -32,8 +32,13 @@ def evidence(entries: list[Entry], settings: SimilaritySettings) -> Found:
     found: Found = collections.defaultdict(list)
     for (question, case, _), students in sorted(answers.items()):
         words = f"{question}: the same wrong answer, bit for bit, on the public example {case!r}"
+        flagged = settings.answers <= SAME_ANSWER
         _add(
-            found, students, common_above, Evidence("same wrong answer", question, SAME_ANSWER, words, False), settings
+            found,
+            students,
+            common_above,
+            Evidence("same wrong answer", question, SAME_ANSWER, words, flagged),
+            settings,
         )
     for (question, diagnosis), students in sorted(mistakes.items()):
         words = f"{question}: the same mistake, which only {len(students)} students made: {diagnosis}"
@@ -48,8 +53,8 @@ def _add(
     item: Evidence,
     settings: SimilaritySettings,
 ) -> None:
+    """``item`` for every pair among ``students``, unless they are too few or too many (common) to say anything."""
     if not 2 <= len(students) <= common_above or item.score < settings.report_from:
         return
-    flagged = item.kind == "same wrong answer" and item.score >= settings.answers
     for pair in itertools.combinations(sorted(set(students)), 2):
-        found[pair].append(Evidence(item.kind, item.where, item.score, item.words, flagged))
+        found[pair].append(item)

@@ -39,24 +39,24 @@ def evidence(assignment: Assignment, entries: list[Entry], settings: SimilarityS
     starter_sources = {cell.get("source") for cell in starter.cells}
     common_above = settings.common_above(len(entries))
     readable = {entry.student: entry.notebook for entry in entries if entry.notebook is not None}
-
-    def added(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-        return [
+    added = {  # the cells each student added to the starter notebook, found once
+        student: [
             cell
             for cell in notebook.cells
             if cell.get("id") not in starter_ids
             and not notebooks.is_release_cell(cell, assignment)
             and cell.get("source") not in starter_sources
         ]
-
-    signals: list[tuple[str, Callable[[nbformat.NotebookNode], set[str]], Callable[[list[str]], tuple[float, str]]]] = [
-        ("cell ids", lambda nb: {str(cell["id"]) for cell in added(nb) if cell.get("id")}, _ids_words),
-        ("outputs", lambda nb: {digest for cell in added(nb) for digest in _output_digests(cell)}, _outputs_words),
-        ("user names", _user_names, _names_words),
+        for student, notebook in readable.items()
+    }
+    signals: list[tuple[str, Callable[[str], set[str]], Callable[[list[str]], tuple[float, str]]]] = [
+        ("cell ids", lambda student: {str(cell["id"]) for cell in added[student] if cell.get("id")}, _ids_words),
+        ("outputs", lambda student: {d for cell in added[student] for d in _output_digests(cell)}, _outputs_words),
+        ("user names", lambda student: _user_names(readable[student]), _names_words),
     ]
     found: Found = collections.defaultdict(list)
     for kind, marks_of, words_of in signals:
-        marks = {student: marks_of(notebook) for student, notebook in readable.items()}
+        marks = {student: marks_of(student) for student in readable}
         holders: dict[str, list[str]] = collections.defaultdict(list)
         for student, student_marks in marks.items():
             for mark in student_marks:
