@@ -14,7 +14,7 @@ BENCH_FLAGS ?=
 
 setup: $(VENV)/.deps
 
-$(VENV)/.deps: pyproject.toml tools/bootstrap.sh tools/requirements.py
+$(VENV)/.deps: pyproject.toml tools/bootstrap.sh tools/requirements.py $(wildcard assignments/*/requirements.txt)
 	bash tools/bootstrap.sh
 
 test: setup

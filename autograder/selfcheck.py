@@ -33,6 +33,7 @@ from typing import Any
 import torch
 
 from autograder.checks.calls import call_scope, describe_error, make_call
+from autograder.checks.cell_tests import Expectation
 from autograder.checks.compare import Rule
 from autograder.checks.judge import judge
 from autograder.checks.numerics import apply_numeric_settings
@@ -43,7 +44,7 @@ from autograder.feedback.render import question_text
 from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
-FORMAT = "autograder-public-checks/1"
+FORMAT = "autograder-public-checks/2"
 
 
 def data_paths(folder: Path, assignment_id: str) -> tuple[Path, Path]:
@@ -68,9 +69,11 @@ class PublicMistake:
 @dataclass(frozen=True)
 class PublicCase:
     name: str
+    call: str
     inputs: Any  # wire trees, decoded afresh for every use
     expected: Any
     mistakes: tuple[PublicMistake, ...]
+    expectation: bool = False  # ``expected`` is a test cell's expectation (``cell_tests``), not a value
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,11 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
     cases = tuple(
         PublicCase(
             case["name"],
+            case["call"],
             case["inputs"],
             case["expected"],
             tuple(PublicMistake(m["explanation"], m["output"]) for m in case["mistakes"]),
+            bool(case["expectation"]),
         )
         for case in entry["cases"]
     )
@@ -198,9 +203,10 @@ def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict
                 rule=question.rule,
                 mistakes=tuple(_constant_mistake(checks, mistake) for mistake in case.mistakes),
             )
-            verdict = judge(
-                reference, question.function, checks.decode(case.inputs), checks.decode(case.expected), output
-            )
+            expected = checks.decode(case.expected)
+            if case.expectation:
+                expected = Expectation.from_data(expected)
+            verdict = judge(reference, question.function, checks.decode(case.inputs), expected, output)
             results.append(
                 CheckResult(
                     case.name, False, 1.0, verdict.passed, verdict.message, verdict.diagnosis, verdict.kind or ""
@@ -214,11 +220,11 @@ def _call(
     question: PublicQuestion, case: PublicCase, checks: PublicChecks, namespace: dict[str, Any], scope: dict[str, Any]
 ) -> ProbeOutput:
     """What the harness would record: the student's value as the grader receives it."""
-    if question.function not in namespace:
+    if question.function and question.function not in namespace:
         return ProbeOutput(ProbeStatus.MISSING)
     inputs = checks.decode(case.inputs)
     try:
-        value = make_call(question.call, scope, inputs)
+        value = make_call(case.call, scope, inputs)
     except Exception as error:  # the student's code failing is a verdict, not a crash
         return ProbeOutput(ProbeStatus.ERROR, error=describe_error(error))
     text, blob = wire.encode(value)

@@ -47,3 +47,4 @@ if [ ! -f .venv/.deps ] || [ "$(cat .venv/.deps)" != "$deps" ]; then
     "$deps/bin/python" -m pip --python .venv/bin/python install --quiet --no-deps --no-build-isolation -e .
     echo "$deps" > .venv/.deps
 fi
+touch .venv/.deps  # up to date, for make, even when nothing needed installing

@@ -16,6 +16,7 @@ import json
 import logging
 from typing import Any
 
+from autograder.checks.cell_tests import Expectation
 from autograder.course.assignment import Assignment, AssignmentError
 from autograder.grading import pipeline
 from autograder.protocol import wire
@@ -36,7 +37,8 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
         for probe in (p for p in planned if p.question is question):
             key = probe.probe.id
             values[f"{key}/inputs"] = probe.probe.inputs
-            values[f"{key}/expected"] = probe.expected
+            expectation = isinstance(probe.expected, Expectation)
+            values[f"{key}/expected"] = probe.expected.to_data() if expectation else probe.expected
             mistakes = []
             for index, mistake in enumerate(check.mistakes):
                 try:
@@ -48,6 +50,8 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
             cases.append(
                 {
                     "name": check.cases[probe.case_index].name,
+                    "call": probe.probe.call,
+                    "expectation": expectation,
                     "inputs": f"{key}/inputs",
                     "expected": f"{key}/expected",
                     "mistakes": mistakes,

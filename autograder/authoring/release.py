@@ -8,9 +8,9 @@ the release steps write ``dist/<id>/``::
                    the course package's wheel and assets/ (if any); nothing hidden
     <id>-student.zip   the same folder, ready to upload to the LMS
     solution/      the notebook with the reference solutions filled in
-    autograder/    a course directory holding only this assignment (assignment.toml,
-                   notebook, checks.py, examples/variants.py, reference/<id>.py): what a
-                   grading host needs to grade and validate it, with the package installed
+    autograder/    a course directory holding only this assignment (its master notebook,
+                   checks.py, requirements.txt and examples/variants.py): what a grading
+                   host needs to grade and validate it, with the package installed
     <id>-autograder.zip  the same folder, zipped
 
 Two releases of one commit are byte-identical: no timestamps, fixed zip entries, stable
@@ -42,13 +42,6 @@ VOLATILE_CELL_METADATA = ("collapsed", "scrolled", "ExecuteTime", "execution")
 
 class NotebookStep(Protocol):
     def __call__(self, notebook: nbformat.NotebookNode, assignment: Assignment) -> None: ...
-
-
-class FillSolutions:
-    """Put each reference function's own source into its solution cell."""
-
-    def __call__(self, notebook: nbformat.NotebookNode, assignment: Assignment) -> None:
-        notebooks.fill_solutions(notebook, assignment, notebooks.reference_sources(assignment))
 
 
 class AddSelfCheck:
@@ -139,23 +132,23 @@ STUDENT_NOTEBOOK: tuple[NotebookStep, ...] = (
     StableCellIds(),
     Validate(),
 )
-SOLUTION_NOTEBOOK: tuple[NotebookStep, ...] = (FillSolutions(), *STUDENT_NOTEBOOK)
 
 
-def convert(assignment: Assignment, steps: Sequence[NotebookStep]) -> nbformat.NotebookNode:
-    """The instructor's notebook with ``steps`` applied in order."""
-    notebook = nbformat.read(assignment.notebook, as_version=4)
+def convert(
+    notebook: nbformat.NotebookNode, assignment: Assignment, steps: Sequence[NotebookStep]
+) -> nbformat.NotebookNode:
+    """``notebook`` (a version the master notebook derives) with ``steps`` applied in order."""
     for step in steps:
         step(notebook, assignment)
     return notebook
 
 
 def student_notebook(assignment: Assignment) -> nbformat.NotebookNode:
-    return convert(assignment, STUDENT_NOTEBOOK)
+    return convert(assignment.student_notebook(), assignment, STUDENT_NOTEBOOK)
 
 
 def solution_notebook(assignment: Assignment) -> nbformat.NotebookNode:
-    return convert(assignment, SOLUTION_NOTEBOOK)
+    return convert(assignment.master.solution_notebook(), assignment, STUDENT_NOTEBOOK)
 
 
 def notebook_text(notebook: nbformat.NotebookNode) -> str:
@@ -219,7 +212,7 @@ class WriteNotebook:
 
     def __call__(self, release: Release) -> None:
         notebook = self.build(release.assignment)
-        release.write(self.folder(release) / release.assignment.notebook.name, notebook_text(notebook))
+        release.write(self.folder(release) / release.assignment.notebook_name, notebook_text(notebook))
 
 
 class WritePublicData:
@@ -239,7 +232,7 @@ class WriteStudentReadme:
             title=assignment.title,
             id=assignment.id,
             version=assignment.version,
-            notebook=assignment.notebook.name,
+            notebook=assignment.notebook_name,
             wheel=package.wheel_name(),
         )
         release.write(release.student / "README.md", text)
@@ -267,13 +260,11 @@ class WriteGradingBundle:
     def __call__(self, release: Release) -> None:
         assignment = release.assignment
         target = release.bundle / "assignments" / assignment.id
-        for name in ("assignment.toml", "checks.py", assignment.notebook.name):
-            release.copy(assignment.folder / name, target / name)
-        release.copy(assignment.examples / "variants.py", target / "examples" / "variants.py")
+        for name in (assignment.notebook_name, "checks.py", "requirements.txt", "examples/variants.py"):
+            if (assignment.folder / name).is_file():
+                release.copy(assignment.folder / name, target / name)
         for path in _files(assignment.folder / "assets"):
             release.copy(path, target / "assets" / path.relative_to(assignment.folder / "assets"))
-        reference = release.course / "reference" / f"{assignment.id}.py"
-        release.copy(reference, release.bundle / "reference" / reference.name)
         release.write(release.bundle / "README.md", BUNDLE_README.format(id=assignment.id, version=assignment.version))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import notebook as notebooks
-from autograder.course.assignment import Assignment, AssignmentError
+from autograder.course.assignment import Assignment
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,17 @@ class Variant:
 
 
 def load_variants(assignment: Assignment) -> list[Variant]:
+    """The variants ``examples/variants.py`` lists (none without the file: correct and template are implicit)."""
     path = assignment.examples / "variants.py"
     if not path.is_file():
-        raise AssignmentError(f"{path} is missing")
+        return []
     namespace: dict = {"__name__": f"autograder_course.{assignment.id}.variants"}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
     return list(namespace["VARIANTS"])
 
 
 def build(assignment: Assignment, variant: Variant) -> nbformat.NotebookNode:
-    notebook = nbformat.read(assignment.notebook, as_version=4)
+    notebook = assignment.student_notebook()
     base = notebooks.reference_sources(assignment) if variant.base == "reference" else {}
     notebooks.fill_solutions(notebook, assignment, {**base, **variant.solutions})
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.checks.cell_tests import Expectation
 from autograder.checks.compare import compare
 from autograder.checks.kinds import Kind
 from autograder.checks.spec import Mistake, Observation, QuestionCheck
@@ -129,6 +130,9 @@ def _judge(
             HARD_CODED_GPU if device == "cpu" and _wants_a_gpu(output.error) else "",
             kind=Kind.ERROR,
         )
+    if isinstance(expected, Expectation):  # a test cell's recorded values; no mistake to name
+        mismatch = expected.mismatch(output.value)
+        return Verdict(False, mismatch.describe(), kind=mismatch.kind) if mismatch else Verdict(True)
     mismatch = compare(output.value, expected, check.rule, device)
     if mismatch is not None and mismatch.kind == Kind.DEVICE:
         return Verdict(False, mismatch.describe(), HARD_CODED_CPU if device != "cpu" else HARD_CODED_GPU, "device")

@@ -76,6 +76,15 @@ class QuestionResult:
 
 
 @dataclass
+class ManualResult:
+    """A question a TA grades (a written answer, a plot): never scored here, so it awaits grading."""
+
+    id: str
+    points: float
+    status: str = "awaiting"
+
+
+@dataclass
 class SubmissionResult:
     student: str
     assignment: str
@@ -91,6 +100,7 @@ class SubmissionResult:
     cached: bool = False  # reused from an identical earlier grading, not executed again
     penalty: float = 0.0  # fraction of the score taken off (late policy)
     runners: dict[str, str] = field(default_factory=dict)  # device -> the host (and Dask worker) that ran it
+    manual: list[ManualResult] = field(default_factory=list)  # questions a TA grades; not in score or max_score
 
     @property
     def score(self) -> float:
@@ -146,4 +156,5 @@ class SubmissionResult:
             QuestionResult(**{**question, "checks": [CheckResult(**check) for check in question["checks"]]})
             for question in data["questions"]
         ]
+        fields["manual"] = [ManualResult(**manual) for manual in data.get("manual", [])]
         return cls(**fields)

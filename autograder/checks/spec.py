@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from autograder.checks.calls import call_scope, make_call
+from autograder.checks.cell_tests import Expectation
 from autograder.checks.compare import CLOSE, Rule
 
 
@@ -49,12 +50,21 @@ class Rng:
 
 @dataclass(frozen=True)
 class Case:
-    """One set of inputs. ``inputs`` maps an Rng to the call's keyword arguments."""
+    """One set of inputs. ``inputs`` maps an Rng to the call's keyword arguments.
+
+    A master notebook's test cell is a case too: its own ``call`` (instead of the
+    question's), and an ``expect``ation of fixed values instead of the reference's answer;
+    ``forgeable`` lists the lines of it that are still judged in the student's kernel.
+    """
 
     name: str
     inputs: Callable[[Rng], dict[str, Any]]
     hidden: bool = False
     weight: float = 1.0
+    call: str = ""
+    expect: Expectation | None = None
+    forgeable: tuple[str, ...] = ()
+    origin: str = ""  # where the case is written, when not in checks.py ("demo.ipynb, cell 12")
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,10 @@ class QuestionCheck:
     driver: str = ""
     picture: Callable[[Observation], Picture] | None = None
 
-    def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
-        """The call's value in a namespace (the grader uses this with the reference)."""
-        return make_call(self.call, call_scope(namespace, self.driver), inputs)
+    def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any], call: str = "") -> Any:
+        """The call's value in a namespace (the grader uses this with the reference); ``call``: a case's own."""
+        return make_call(call or self.call, call_scope(namespace, self.driver), inputs)
+
+    def expected(self, case: Case, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
+        """What the case must return: its fixed expectation, else the reference's answer (the call in ``namespace``)."""
+        return case.expect if case.expect is not None else self.evaluate(namespace, inputs, case.call)

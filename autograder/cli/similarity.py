@@ -2,7 +2,7 @@
 
 ``autograder grade`` writes the same report after every batch; this command rewrites it
 (with the course-wide exports it belongs to) from the gradebook alone, say after a
-course changed its ``[similarity]`` thresholds.
+course changed its ``similarity:`` thresholds.
 """
 
 from __future__ import annotations

@@ -1,16 +1,20 @@
-"""``autograder validate ASSIGNMENT``: grade the solution, the template and every mutant for real.
+"""``autograder validate ASSIGNMENT``: static checks, then the solution, the template and every mutant graded for real.
 
-Exit status 1 unless every variant grades as it promises (see ``authoring.validate``).
+``--static`` stops after the static checks (``authoring.static``: in this process, in
+seconds). Exit status 1 if a static check finds an error, or unless every variant grades
+as it promises (see ``authoring.validate``).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from autograder.authoring import validate
+from autograder.authoring import static, validate
 from autograder.cli import options
 from autograder.course import assignment as assignments
 from autograder.errors import UsageError
@@ -26,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--variant", action="append", metavar="NAME", help="validate only this variant (repeatable; default: all)"
     )
+    parser.add_argument(
+        "--static", action="store_true", help="only the static checks: in this process, no sandbox, in seconds"
+    )
     options.add_workers(parser)
     options.add_limits(parser)
     parser.set_defaults(command=run)
@@ -40,6 +47,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no variant {', '.join(sorted(unknown))} in {assignment.id} (known: {', '.join(sorted(known))})"
         )
+    started = time.monotonic()
+    findings = static.check(assignment)
+    for finding in findings:
+        style = "bold red" if finding.severity == static.ERROR else "yellow"
+        words = escape(finding.line()[len(finding.severity) :])
+        console.print(f"[{style}]{finding.severity}[/]{words}", highlight=False)
+    errors = sum(finding.severity == static.ERROR for finding in findings)
+    console.print(
+        f"static checks of {assignment.id}: {errors} error(s), {len(findings) - errors} warning(s) "
+        f"({time.monotonic() - started:.1f} s)",
+        style="bold red" if errors else "green",
+    )
+    if errors or args.static:
+        return 1 if errors else 0
     count = len(args.variant) if args.variant else len(known)
     workers = max(1, args.workers) if args.workers else default_workers(count)
     limits = options.limits(args, workers)

@@ -1,28 +1,37 @@
-"""An assignment as the instructor wrote it: metadata, notebook, checks and reference.
+"""An assignment as the instructor wrote it: one master notebook, and optionally its hidden checks.
 
 Layout of a course (the repository root by default)::
 
-    assignments/<id>/assignment.toml   id, title, version, notebook, questions (points, function)
-    assignments/<id>/<notebook>.ipynb  the student notebook (stubs raise NotImplementedError)
-    assignments/<id>/checks.py         CHECKS = {"q1": QuestionCheck(...), ...}  (hidden)
-    assignments/<id>/examples/         bundled example submissions
-    reference/<id>.py                  reference implementations (hidden)
+    assignments/<id>/<id>.ipynb          the master notebook, in otter-assign's format (``master.py``):
+                                         settings, questions and points, solutions, prompts, tests
+    assignments/<id>/checks.py           optional, hidden: CHECKS = {"q1": QuestionCheck(...), ...},
+                                         random hidden cases, named mistakes, properties, pictures
+    assignments/<id>/requirements.txt    optional: packages the grading environment needs (``make setup``)
+    assignments/<id>/examples/           bundled example submissions
 
+The student notebook, the solution and the reference implementation (the solutions,
+run as a module in the trusted process) are all derived from the master notebook.
 Loading validates the pieces against each other, so a typo in a check fails when the
 assignment is loaded, not halfway through grading 300 notebooks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import linecache
 import os
 import sys
-import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from autograder.checks.spec import QuestionCheck
+import nbformat
+
+from autograder.checks import cell_tests
+from autograder.checks.spec import Case, QuestionCheck
+from autograder.course import master as masters
 from autograder.course.late import LatePolicy
 from autograder.course.similarity import SimilaritySettings
 from autograder.errors import AssignmentError
@@ -30,15 +39,16 @@ from autograder.errors import AssignmentError
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 GPU_POLICIES = ("rescale", "cpu")
 DEVICES = ("cpu", "cuda")
-QUESTION_KEYS = {"id": str, "function": str, "points": (int, float), "devices": list}  # devices is optional
+# The master notebook's own settings: the ASSIGNMENT CONFIG's ``autograder:`` table.
+SETTINGS = ("title", "version", "gpu_policy", "late", "lms", "similarity")
 
 
 @dataclass(frozen=True)
 class Question:
     """One graded function: its id and points, where it is graded, and its checks.
 
-    ``devices`` are the runner types that grade it ("cpu", "cuda"); ``check`` is the
-    question's entry in the assignment's ``checks.py``.
+    ``devices`` are the runner types that grade it ("cpu", "cuda"); ``check`` holds its
+    cases: those of its entry in ``checks.py`` and its master notebook's test cells.
     """
 
     id: str
@@ -49,14 +59,25 @@ class Question:
 
 
 @dataclass(frozen=True)
+class ManualQuestion:
+    """A question a TA grades (otter's ``manual: true``): never scored automatically."""
+
+    id: str
+    points: float
+    prompt: str
+    answer: str  # the model answer, as the solution shows it
+
+
+@dataclass(frozen=True)
 class Assignment:
     id: str
     title: str
     version: str
     folder: Path
-    notebook: Path
+    master: masters.Master
     questions: tuple[Question, ...]
     reference: ModuleType
+    manual: tuple[ManualQuestion, ...] = ()
     late: LatePolicy = field(default_factory=LatePolicy)
     canvas_column: str = ""  # the gradebook column to import into, e.g. "Tensors (123456)"
     gpu_policy: str = "rescale"  # GPU checks without a GPU runner: "rescale" (not counted) or "cpu" (CPU result)
@@ -77,6 +98,15 @@ class Assignment:
     def examples(self) -> Path:
         return self.folder / "examples"
 
+    @property
+    def notebook_name(self) -> str:
+        """The file name of the student's notebook (the master's)."""
+        return self.master.path.name
+
+    def student_notebook(self) -> nbformat.NotebookNode:
+        """A fresh copy of the student's notebook as the master derives it (before the release adds its cells)."""
+        return self.master.student_notebook()
+
 
 def course_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The course directory: explicit, else $AUTOGRADER_COURSE, else this repository."""
@@ -86,118 +116,162 @@ def course_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     return root
 
 
+def master_path(folder: Path) -> Path | None:
+    """The master notebook of an assignment folder: ``<id>.ipynb``, else its only notebook."""
+    named = folder / f"{folder.name}.ipynb"
+    if named.is_file():
+        return named
+    notebooks = sorted(folder.glob("*.ipynb"))
+    return notebooks[0] if len(notebooks) == 1 else None
+
+
 def available(root: Path) -> list[str]:
-    return sorted(path.parent.name for path in (root / "assignments").glob("*/assignment.toml"))
+    folders = (root / "assignments").iterdir() if (root / "assignments").is_dir() else []
+    return sorted(folder.name for folder in folders if folder.is_dir() and master_path(folder) is not None)
 
 
 def load(root: Path, assignment_id: str) -> Assignment:
     folder = root / "assignments" / assignment_id
-    metadata_path = folder / "assignment.toml"
-    if not metadata_path.is_file():
+    path = master_path(folder) if folder.is_dir() else None
+    if path is None:
         known = ", ".join(available(root)) or "none"
         raise AssignmentError(f"no assignment {assignment_id!r} (known: {known})")
-    metadata = tomllib.loads(metadata_path.read_text())
-    if metadata.get("id") != assignment_id:
-        raise AssignmentError(f"{metadata_path} declares id {metadata.get('id')!r}")
-    checks = _module(folder / "checks.py", f"autograder_course.{assignment_id}.checks")
-    reference = _module(root / "reference" / f"{assignment_id}.py", f"autograder_course.{assignment_id}.reference")
-    definitions: dict[str, QuestionCheck] = getattr(checks, "CHECKS", {})
-    entries = metadata.get("questions")
-    if not isinstance(entries, list) or not entries:
-        raise AssignmentError(f"{metadata_path}: no [[questions]] tables")
-    entries = [_checked_entry(entry, metadata_path) for entry in entries]
-    ids = [entry["id"] for entry in entries]
-    duplicated = sorted({question_id for question_id in ids if ids.count(question_id) > 1})
-    if duplicated:
-        raise AssignmentError(f"{metadata_path}: question ids used twice: {', '.join(duplicated)}")
-    questions = tuple(_question(entry, definitions, reference, metadata_path) for entry in entries)
+    master = masters.parse(path)
+    settings = master.settings
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise AssignmentError(
+            f"{path.name}: unknown autograder setting(s) {', '.join(unknown)} (known: {', '.join(SETTINGS)})"
+        )
+    name = master.config.get("name")
+    if name is not None and str(name) != assignment_id:
+        raise AssignmentError(f"{path.name}: its ASSIGNMENT CONFIG names {name!r}, but its folder is {assignment_id!r}")
+    definitions: dict[str, QuestionCheck] = {}
+    if (folder / "checks.py").is_file():
+        checks = _module(folder / "checks.py", f"autograder_course.{assignment_id}.checks")
+        definitions = getattr(checks, "CHECKS", {})
+    reference = _reference(master, f"autograder_course.{assignment_id}.reference")
+    automatic = [question for question in master.questions if not question.manual]
+    questions = tuple(_question(question, definitions.get(question.name), reference, path) for question in automatic)
     extra = set(definitions) - {question.id for question in questions}
     if extra:
         raise AssignmentError(f"{folder / 'checks.py'} defines checks for unknown questions {sorted(extra)}")
-    notebook = folder / metadata["notebook"]
-    if not notebook.is_file():
-        raise AssignmentError(f"notebook {notebook} is missing")
+    manual = tuple(
+        ManualQuestion(question.name, question.points, question.prompt, question.solution)
+        for question in master.questions
+        if question.manual
+    )
     try:
-        late = LatePolicy.from_table(metadata.get("late", {}))
-        similarity = SimilaritySettings.from_table(metadata.get("similarity", {}))
+        late = LatePolicy.from_table(settings.get("late", {}))
+        similarity = SimilaritySettings.from_table(settings.get("similarity", {}))
     except AssignmentError as error:
-        raise AssignmentError(f"{metadata_path}: {error}") from None
+        raise AssignmentError(f"{path.name}: {error}") from None
     return Assignment(
         assignment_id,
-        metadata["title"],
-        str(metadata["version"]),
+        str(settings.get("title") or _heading(master) or assignment_id),
+        str(settings.get("version", "1")),
         folder,
-        notebook,
+        master,
         questions,
         reference,
+        manual,
         late,
-        metadata.get("lms", {}).get("canvas_column", ""),
-        _gpu_policy(metadata, metadata_path),
+        (settings.get("lms") or {}).get("canvas_column", ""),
+        _gpu_policy(settings, path),
         similarity,
     )
 
 
-def _gpu_policy(metadata: dict, source: Path) -> str:
-    policy = metadata.get("gpu_policy", "rescale")
+def _gpu_policy(settings: dict, source: Path) -> str:
+    policy = settings.get("gpu_policy", "rescale")
     if policy not in GPU_POLICIES:
-        raise AssignmentError(f"{source}: gpu_policy must be one of {', '.join(GPU_POLICIES)}, not {policy!r}")
+        raise AssignmentError(f"{source.name}: gpu_policy must be one of {', '.join(GPU_POLICIES)}, not {policy!r}")
     return policy
 
 
-def _question(entry: dict, definitions: dict[str, QuestionCheck], reference: ModuleType, source: Path) -> Question:
-    question_id, function = entry["id"], entry["function"]
-    if question_id not in definitions:
-        raise AssignmentError(f"{source}: question {question_id} has no checks in checks.py")
-    check = definitions[question_id]
-    if function not in check.call:
-        raise AssignmentError(f"{question_id}: call {check.call!r} does not use {function}")
-    if not hasattr(reference, function):
-        raise AssignmentError(f"{question_id}: the reference does not define {function}")
-    if not check.cases:
-        raise AssignmentError(f"{question_id}: no cases")
-    devices = tuple(entry.get("devices", DEVICES))
-    return Question(question_id, float(entry["points"]), function, devices, check)
-
-
-def _checked_entry(entry: object, source: Path) -> dict:
-    """A [[questions]] table as assignment.toml must write it; the message names the file, question and key."""
-    if not isinstance(entry, dict):
-        raise AssignmentError(f"{source}: each [[questions]] entry must be a table, not {entry!r}")
-    where = f"{source}: question {entry.get('id', '(no id)')}"
-    for key, kind in QUESTION_KEYS.items():
-        if key not in entry:
-            if key != "devices":
-                raise AssignmentError(f"{where}: missing key {key!r}")
-            continue
-        value = entry[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise AssignmentError(f"{where}: {key!r} must be a {_kind_name(kind)}, not {value!r}")
-    unknown = sorted(set(entry) - set(QUESTION_KEYS))
-    if unknown:
-        known = ", ".join(QUESTION_KEYS)
-        raise AssignmentError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (known: {known})")
-    if entry["points"] <= 0:
-        raise AssignmentError(f"{where}: 'points' must be positive, not {entry['points']!r}")
-    devices = entry.get("devices", list(DEVICES))
-    wrong = [device for device in devices if device not in DEVICES]
-    if wrong or not devices or len(set(devices)) != len(devices):
+def _question(
+    question: masters.MasterQuestion, defined: QuestionCheck | None, reference: ModuleType, source: Path
+) -> Question:
+    where = f"{source.name}, question {question.name}"
+    tests = tuple(_test_case(question, test, source) for test in question.tests)
+    if defined is None and not tests:
+        raise AssignmentError(f"{where}: no test cells and no checks in checks.py")
+    if defined is None:
+        check = QuestionCheck(call=cell_tests.CALL, cases=tests, driver=cell_tests.DRIVER)
+    else:
+        if question.function not in defined.call:
+            raise AssignmentError(f"{where}: call {defined.call!r} does not use {question.function or 'its solution'}")
+        if not defined.cases and not tests:
+            raise AssignmentError(f"{where}: no cases")
+        check = defined
+        if tests:
+            check = dataclasses.replace(defined, cases=defined.cases + tests, driver=defined.driver + cell_tests.DRIVER)
+    if question.function and not hasattr(reference, question.function):
+        raise AssignmentError(f"{where}: the solution does not define {question.function}")
+    devices = question.devices if question.devices is not None else DEVICES if defined is not None else ("cpu",)
+    if not devices or any(device not in DEVICES for device in devices) or len(set(devices)) != len(devices):
         raise AssignmentError(
-            f"{where}: 'devices' must list distinct devices among {', '.join(DEVICES)}, not {devices!r}"
+            f"{where}: devices must list distinct devices among {', '.join(DEVICES)}, not {list(devices)}"
         )
-    return entry
+    return Question(question.name, question.points, question.function, tuple(devices), check)
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    return {str: "string", list: "list"}.get(kind, "number")  # type: ignore[call-overload]
+def _test_case(question: masters.MasterQuestion, test: masters.TestCell, source: Path) -> Case:
+    """A test cell as a case: its rewritten source is the case's one input, its comparisons the expectation."""
+    rewritten = cell_tests.rewrite(
+        test.source, test.output, f"{source.name}, question {question.name}, test {test.number} (cell {test.cell})"
+    )
+    comparisons = rewritten.expectation.comparisons
+    first = next((line.strip() for line in test.source.splitlines() if line.strip()), "")
+    shown = f"{comparisons[0].statement()}{', ...' if len(comparisons) > 1 else ''}" if comparisons else first
+    name = f"hidden test {test.number}" if test.hidden else f"test {test.number}: {shown[:80]}"
+    inputs = rewritten.inputs
+    return Case(
+        name,
+        lambda rng: dict(inputs),
+        hidden=test.hidden,
+        weight=float(test.points or 0.0),
+        call=cell_tests.CALL,
+        expect=rewritten.expectation,
+        forgeable=rewritten.forgeable,
+        origin=f"{source.name}, cell {test.cell}",
+    )
+
+
+def _heading(master: masters.Master) -> str:
+    """The text of the notebook's first markdown heading."""
+    for cell in master.student.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+def _reference(master: masters.Master, name: str) -> ModuleType:
+    """The master's solutions run as a module (trusted: the instructor's code, never the student's).
+
+    Its source is registered with ``linecache`` so that ``inspect.getsource`` finds each
+    function and class (the bundled "correct" example is built from it).
+    """
+    filename = f"<reference of {master.path.name}>"
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    linecache.cache[filename] = (len(master.reference), None, master.reference.splitlines(True), filename)
+    sys.modules[name] = module
+    try:
+        exec(compile(master.reference, filename, "exec"), module.__dict__)
+    except Exception as error:
+        raise AssignmentError(
+            f"{master.path.name}: the solutions do not run: {type(error).__name__}: {error}"
+        ) from None
+    return module
 
 
 def _module(path: Path, name: str) -> ModuleType:
-    if not path.is_file():
-        raise AssignmentError(f"{path} is missing")
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    # Registered so that inspect.getsource finds classes (e.g. a reference autograd.Function).
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module

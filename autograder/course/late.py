@@ -1,12 +1,14 @@
 """Late submissions: the assignment's policy applied to the time a submission was received.
 
-Declared in ``assignment.toml`` (all optional; without a deadline nothing is late)::
+Declared in the master notebook's ASSIGNMENT CONFIG (all optional; without a deadline
+nothing is late)::
 
-    [late]
-    deadline = 2026-12-01T23:59:00+01:00   # a TOML datetime with its UTC offset
-    grace_minutes = 15                     # uploads finishing just after the deadline
-    penalty_per_day = 0.1                  # fraction of the score per started day; 0 = none
-    max_penalty = 1.0
+    autograder:
+      late:
+        deadline: 2026-12-01T23:59:00+01:00   # a YAML timestamp with its UTC offset
+        grace_minutes: 15                     # uploads finishing just after the deadline
+        penalty_per_day: 0.1                  # fraction of the score per started day; 0 = none
+        max_penalty: 1.0
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from autograder.errors import AssignmentError
 
 
 class LatePolicyError(AssignmentError):
-    """The ``[late]`` table of an assignment is not valid."""
+    """The ``late:`` settings of an assignment are not valid."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class LatePolicy:
     def from_table(cls, table: dict[str, Any]) -> LatePolicy:
         deadline = table.get("deadline")
         if deadline is not None and not (isinstance(deadline, datetime) and deadline.tzinfo is not None):
-            raise LatePolicyError(f"late.deadline must be a TOML datetime with a UTC offset, not {deadline!r}")
+            raise LatePolicyError(
+                f"late.deadline must be a date and time with a UTC offset (2026-12-01T23:59:00+01:00), not {deadline!r}"
+            )
         policy = cls(
             deadline,
             timedelta(minutes=float(table.get("grace_minutes", 0))),
@@ -57,7 +61,7 @@ class LatePolicy:
             raise LatePolicyError("late.penalty_per_day and late.max_penalty are fractions between 0 and 1")
         unknown = set(table) - {"deadline", "grace_minutes", "penalty_per_day", "max_penalty"}
         if unknown:
-            raise LatePolicyError(f"unknown keys in [late]: {sorted(unknown)}")
+            raise LatePolicyError(f"unknown keys in late: {sorted(unknown)}")
         return policy
 
     def assess(self, received: datetime) -> Lateness:

@@ -8,7 +8,6 @@ under these keys, so every reader here accepts only the expected types.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -76,8 +75,6 @@ def fill_solutions(notebook: nbformat.NotebookNode, assignment: Assignment, sour
 
 
 def reference_sources(assignment: Assignment) -> dict[str, str]:
-    """Each question's function as the reference module defines it (function name -> source)."""
-    return {
-        question.function: inspect.getsource(getattr(assignment.reference, question.function))
-        for question in assignment.questions
-    }
+    """Each question's solution code as the master notebook holds it (function name -> source)."""
+    solutions = {question.name: question.solution for question in assignment.master.questions}
+    return {question.function: solutions[question.id] for question in assignment.questions}

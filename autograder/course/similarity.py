@@ -1,4 +1,4 @@
-"""How an assignment's similarity report ranks pairs: the ``[similarity]`` table of assignment.toml.
+"""How an assignment's similarity report ranks pairs: the ``similarity:`` table of the master notebook's settings.
 
 Every key is optional; the defaults suit a class that starts from one release notebook.
 """
@@ -29,15 +29,15 @@ class SimilaritySettings:
     @classmethod
     def from_table(cls, table: Any) -> SimilaritySettings:
         if not isinstance(table, dict):
-            raise AssignmentError(f"[similarity] must be a table, not {table!r}")
+            raise AssignmentError(f"similarity must be a table, not {table!r}")
         fields = {field.name: field.type for field in dataclasses.fields(cls)}
         unknown = sorted(set(table) - set(fields))
         if unknown:
-            raise AssignmentError(f"[similarity]: unknown key(s) {', '.join(unknown)} (known: {', '.join(fields)})")
+            raise AssignmentError(f"similarity: unknown key(s) {', '.join(unknown)} (known: {', '.join(fields)})")
         for key, value in table.items():
             integer = fields[key] == "int"
             if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
-                raise AssignmentError(f"[similarity]: {key!r} must be {'an integer' if integer else 'a number'}")
+                raise AssignmentError(f"similarity: {key!r} must be {'an integer' if integer else 'a number'}")
             if value < 0 or (not integer and value > 1):
-                raise AssignmentError(f"[similarity]: {key!r} must be {'0 or more' if integer else 'in [0, 1]'}")
+                raise AssignmentError(f"similarity: {key!r} must be {'0 or more' if integer else 'in [0, 1]'}")
         return cls(**table)

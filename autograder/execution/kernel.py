@@ -54,7 +54,24 @@ MAX_MESSAGE_BYTES = 4 * 1024**2
 RECEIVE_QUEUE = 8  # messages queued per socket before the kernel's publisher drops them
 STARTUP_TIMEOUT = 120.0  # seconds for a kernel to boot and finish its warm-up
 # Statements, not `import torch`: they must not bind a name the student's code could rely on.
-WARM_UP = '__import__("numpy")\n__import__("torch")\n'
+# A notebook released by otter-grader runs `import otter; grader = otter.Notebook()` and
+# `grader.check("q1")`: a stand-in module makes those cells harmless (the grader judges).
+OTTER_STAND_IN = """
+def __autograder_otter__():
+    import sys, types
+    class Notebook:
+        \"\"\"Stands in for otter.Notebook while the course's autograder grades this notebook.\"\"\"
+        def __init__(self, *args, **kwargs):
+            pass
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+    if "otter" not in sys.modules:
+        sys.modules["otter"] = types.ModuleType("otter", "a stand-in: the autograder checks this notebook")
+        sys.modules["otter"].Notebook = Notebook
+__autograder_otter__()
+del __autograder_otter__
+"""
+WARM_UP = '__import__("numpy")\n__import__("torch")\n' + OTTER_STAND_IN
 WARM_UP_GPU = WARM_UP + 'if __import__("torch").cuda.is_available():\n    __import__("torch").cuda.init()\n'
 CHANNELS = ("shell", "iopub", "stdin", "hb", "control")
 

@@ -65,7 +65,7 @@ class ProbeRunner:
         self, function: str, probe: dict[str, Any], scope: dict[str, Any], tensors: dict[str, Any]
     ) -> dict[str, Any]:
         outcome: dict[str, Any] = {"id": probe["id"]}
-        if function not in self.namespace:
+        if function and function not in self.namespace:
             outcome["status"] = "missing"
             return outcome
         inputs = decode_tree(probe["inputs"], tensors, device=probe["device"])

@@ -4,7 +4,7 @@ Inside, the kernel sees a read-only system (``/usr``, the Python installation an
 site-packages, a few files of ``/etc``), a private size-limited ``/tmp``, a private
 size-limited scratch dir that is its ``HOME`` and working directory, the grader's input
 dir read-only, and the output and IPC dirs it must write. It does not see the
-repository (so neither ``reference/`` nor the hidden checks), other submissions, the
+repository (so neither the master notebooks' solutions nor the hidden checks), other submissions, the
 gradebook or the grader's environment. It has no network (its own empty network
 namespace), its own PID namespace, a new session and no capabilities.
 

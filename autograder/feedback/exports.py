@@ -81,6 +81,10 @@ def gradescope(result: SubmissionResult) -> dict:
         }
         for question in result.questions
     ]
+    tests += [  # no score yet: Gradescope counts the test neither for nor against
+        {"name": f"{manual.id} (graded by a TA)", "output": render.manual_line(manual), "visibility": "visible"}
+        for manual in result.manual
+    ]
     output = "\n".join([*result.notes, *result.notebook_problems])
     if result.fault:
         output = f"Grader fault (not your mistake; your TA has been told): {result.fault}\n{output}"
@@ -102,9 +106,15 @@ def feedback_html(assignment: Assignment, result: SubmissionResult) -> str:
 
 
 def gradebook_csv(assignment: Assignment, view: CourseView) -> str:
-    """One row per student: final score, raw score, penalty and points per question."""
+    """One row per student: final score, raw score, penalty and points per question.
+
+    A question a TA grades has its column too, blank while it awaits grading (and not in
+    the score or max_score until then).
+    """
     question_ids = [question.id for question in assignment.questions]
-    table = [["student", "name", "score", "max_score", "score_before_penalty", "penalty", "fault", *question_ids]]
+    manual_ids = [question.id for question in assignment.manual]
+    columns = ["student", "name", "score", "max_score", "score_before_penalty", "penalty", "fault"]
+    table = [[*columns, *question_ids, *manual_ids]]
     for student, result in view.rows:
         earned = {question.id: question.score for question in result.questions}
         table.append(
@@ -117,6 +127,7 @@ def gradebook_csv(assignment: Assignment, view: CourseView) -> str:
                 render.number(result.penalty),
                 result.fault,
                 *(render.number(earned.get(qid, 0.0)) for qid in question_ids),
+                *("" for _ in manual_ids),
             ]
         )
     return _csv(table)
@@ -249,6 +260,7 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["number"] = render.number
+    environment.filters["manual_line"] = render.manual_line
     environment.filters["check_lines"] = render.check_lines
     environment.filters["verdict"] = render.verdict
     environment.filters["first_problem"] = lambda result: result.first_problem

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult
+from autograder.checks.results import CheckResult, ManualResult, QuestionResult, SubmissionResult
+
+AWAITING = "awaiting grading (not counted in the score yet)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ def question_text(question: QuestionResult, heading: str) -> list[str]:
     return [f"{heading}: {said}" if said else heading, *(f"  {line}" for line in question_lines(question))]
 
 
+def manual_line(manual: ManualResult) -> str:
+    """A question a TA grades, while it waits: not counted for or against the score yet."""
+    points = f"{number(manual.points)} point{'s' if manual.points != 1 else ''}"
+    return f"{manual.id} ({points}, graded by a TA): {AWAITING}"
+
+
 def feedback_text(result: SubmissionResult) -> str:
     """The feedback as plain text, for terminals and logs."""
     lines = [f"{result.assignment}, {result.student}: {number(result.final_score)} / {number(result.max_score)}"]
@@ -84,6 +92,7 @@ def feedback_text(result: SubmissionResult) -> str:
     for question in result.questions:
         heading = f"{question.id} {question.function}: {number(question.score)} / {number(question.points)}"
         lines += question_text(question, heading)
+    lines += [manual_line(manual) for manual in result.manual]
     return "\n".join(lines) + "\n"
 
 

@@ -81,7 +81,7 @@ def grade_one(
     except Exception as error:  # the fault is the grader's; devices.combine keeps the student unharmed
         log.error("grader fault on %s (%s):\n%s", submission.source, device, traceback.format_exc())
         fault = f"{type(error).__name__}: {error}"  # its words may quote the student's data
-        result = SubmissionResult(submission.student, assignment.id, assignment.max_score, fault=fault).cleaned()
+        result = pipeline.new_result(assignment, submission.student, fault=fault).cleaned()
     result.runners = {device: _runner()}
     return result
 
@@ -166,7 +166,7 @@ def _outcome(future: Future, submission: Submission, assignment: assignments.Ass
     except Exception as error:  # e.g. the result could not travel back from the worker
         fault = f"{type(error).__name__}: {error}"
     log.error("grader fault on %s: %s", submission.source, fault)
-    return SubmissionResult(submission.student, assignment.id, assignment.max_score, fault=fault).cleaned()
+    return pipeline.new_result(assignment, submission.student, fault=fault).cleaned()
 
 
 def _offers_gpu(client: Client) -> bool:

@@ -22,11 +22,11 @@ import nbformat
 from autograder.checks.judge import Verdict, exception_name, judge
 from autograder.checks.kinds import Kind
 from autograder.checks.numerics import apply_numeric_settings
-from autograder.checks.results import CheckResult, QuestionResult, SubmissionResult, question_score
+from autograder.checks.results import CheckResult, ManualResult, QuestionResult, SubmissionResult, question_score
 from autograder.checks.spec import Observation, Rng
 from autograder.course import notebook as notebooks
 from autograder.course.assignment import Assignment, Question
-from autograder.errors import SubmissionError
+from autograder.errors import AssignmentError, SubmissionError
 from autograder.execution.harness import Harness, cell_label
 from autograder.execution.pool import KernelPool
 from autograder.execution.runner import CellStatus, Execution, NotebookRunner
@@ -66,12 +66,18 @@ def plan(
                 continue
             key, owner = (secret, student) if case.hidden else (PUBLIC_KEY, "")
             seed = case_seed(key, assignment.id, owner, f"{question.id}/{index}")
-            inputs = case.inputs(Rng(seed))
-            expected = question.check.evaluate(vars(assignment.reference), copy.deepcopy(inputs))
+            try:
+                inputs = case.inputs(Rng(seed))
+                expected = question.check.expected(case, vars(assignment.reference), copy.deepcopy(inputs))
+            except Exception as error:  # the instructor's checks or solution, not the student
+                raise AssignmentError(
+                    f"{assignment.id} {question.id}, case {case.name!r}: {type(error).__name__}: {error} "
+                    f"(`autograder validate {assignment.id} --static` checks every case)"
+                ) from error
             probe = Probe(
                 f"{question.id}/{index}",
                 question.id,
-                question.check.call,
+                case.call or question.check.call,
                 inputs,
                 device=device,
                 keep_inputs=question.check.keep_inputs,
@@ -141,7 +147,7 @@ def grade(
         notebook = read_notebook(source, assignment)
     except SubmissionError as error:
         return rejected(assignment, student, str(error), public_only)
-    result = SubmissionResult(student, assignment.id, assignment.max_score)
+    result = new_result(assignment, student)
     probes = plan(assignment, student, secret, public_only, device)
     with contextlib.ExitStack() as stack:
         pool = kernels or stack.enter_context(KernelPool(runner_limits(limits, device)))
@@ -161,9 +167,15 @@ def grade(
     return result.cleaned()
 
 
+def new_result(assignment: Assignment, student: str, **fields: Any) -> SubmissionResult:
+    """An empty result of the assignment for a student: its maximum, and its manual questions awaiting a TA."""
+    manual = [ManualResult(question.id, question.points) for question in assignment.manual]
+    return SubmissionResult(student, assignment.id, assignment.max_score, manual=manual, **fields)
+
+
 def rejected(assignment: Assignment, student: str, reason: str, public_only: bool = False) -> SubmissionResult:
     """The result of a submission that cannot be run at all: 0 points, with the reason."""
-    result = SubmissionResult(student, assignment.id, assignment.max_score, notebook_problems=[reason])
+    result = new_result(assignment, student, notebook_problems=[reason])
     result.questions = [_unanswered(question, reason, public_only) for question in assignment.questions]
     return result.cleaned()
 

@@ -79,7 +79,7 @@ def definitions(notebook: nbformat.NotebookNode) -> dict[str, str]:
 
 def evidence(assignment: Assignment, entries: list[Entry], settings: SimilaritySettings) -> Found:
     """Code evidence per pair of students (sorted names), one item per question whose function is alike."""
-    starter = definitions(nbformat.read(assignment.notebook, as_version=4))
+    starter = definitions(assignment.student_notebook())
     defined = {entry.student: definitions(entry.notebook) for entry in entries if entry.notebook is not None}
     common_above = settings.common_above(len(entries))
     found: Found = collections.defaultdict(list)

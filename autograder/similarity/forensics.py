@@ -34,7 +34,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def evidence(assignment: Assignment, entries: list[Entry], settings: SimilaritySettings) -> Found:
-    starter = nbformat.read(assignment.notebook, as_version=4)
+    starter = assignment.student_notebook()
     starter_ids = {cell.get("id") for cell in starter.cells}
     starter_sources = {cell.get("source") for cell in starter.cells}
     common_above = settings.common_above(len(entries))

@@ -1,47 +1,65 @@
-"""Loading assignment.toml: a mistake stops loading with a message naming the file, question and key.
+"""Loading a master notebook: a mistake stops loading with a message naming the notebook, cell and question.
 
 A typo used to grade silently: ``devices = ["gpu"]`` dropped the question from every
 result, so a correct notebook scored 8/10 with exit status 0.
 """
 
+import nbformat
 import pytest
 
 from autograder.course import assignment as assignments
 from tests.grading.test_session import copy_course
 
-FIRST_QUESTION = 'points = 2\nfunction = "image_to_batch"\ndevices = ["cpu"]'
+FIRST_QUESTION = "# BEGIN QUESTION\nname: q1\npoints: 2\ndevices: [cpu]"
+
+
+def edit_master(course, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in the first cell of the master notebook that holds it."""
+    path = course / "assignments" / "tensors" / "tensors.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(cell for cell in notebook.cells if old in cell.source)
+    cell.source = cell.source.replace(old, new, 1)
+    nbformat.write(notebook, path)
 
 
 @pytest.mark.parametrize(
     ("replacement", "words"),
     [
-        ('points = 2\nfunction = "image_to_batch"\ndevices = ["gpu"]', "question q1: 'devices' must list"),
-        ('points = 2\nfunction = "image_to_batch"\ndevices = []', "question q1: 'devices' must list"),
-        ('points = 2\nfunction = "image_to_batch"\ndevices = ["cpu", "cpu"]', "question q1: 'devices' must list"),
-        ('points = "2"\nfunction = "image_to_batch"\ndevices = ["cpu"]', "question q1: 'points' must be a number"),
-        ('points = 0\nfunction = "image_to_batch"\ndevices = ["cpu"]', "question q1: 'points' must be positive"),
-        ('points = 2\ndevices = ["cpu"]', "question q1: missing key 'function'"),
-        ('points = 2\nfunction = "image_to_batch"\ndevice = ["cpu"]', "question q1: unknown key(s) 'device'"),
-        ('points = 2\nfunction = 7\ndevices = ["cpu"]', "question q1: 'function' must be a string"),
+        ("# BEGIN QUESTION\nname: q1\npoints: 2\ndevices: [gpu]", "question q1: devices must list"),
+        ("# BEGIN QUESTION\nname: q1\npoints: 2\ndevices: []", "question q1: devices must list"),
+        ("# BEGIN QUESTION\nname: q1\npoints: 2\ndevices: [cpu, cpu]", "question q1: devices must list"),
+        ('# BEGIN QUESTION\nname: q1\npoints: "2"\ndevices: [cpu]', "question 'q1': points must be a number"),
+        ("# BEGIN QUESTION\nname: q1\npoints: -2\ndevices: [cpu]", "question 'q1': points must be a number"),
+        ("# BEGIN QUESTION\npoints: 2\ndevices: [cpu]", "a question needs a name"),
+        ("# BEGIN QUESTION\nname: q1\npoints: 2\ndevice: [cpu]", "unknown question setting(s) device"),
+        ("# BEGIN QUESTION\nname: q1\npoints: [2\ndevices: [cpu]", "the BEGIN QUESTION block is not valid YAML"),
+        ("# BEGIN QUESTION\nname: q2\npoints: 2\ndevices: [cpu]", "question names used twice: q2"),
     ],
 )
 def test_a_malformed_question_stops_loading(tmp_path, replacement: str, words: str) -> None:
     course = copy_course(tmp_path)
-    toml = course / "assignments" / "tensors" / "assignment.toml"
-    text = toml.read_text()
-    assert FIRST_QUESTION in text
-    toml.write_text(text.replace(FIRST_QUESTION, replacement, 1))
+    edit_master(course, FIRST_QUESTION, replacement)
     with pytest.raises(assignments.AssignmentError) as raised:
         assignments.load(course, "tensors")
-    assert str(toml) in str(raised.value) and words in str(raised.value)
+    assert "tensors.ipynb" in str(raised.value) and words in str(raised.value), str(raised.value)
 
 
-def test_a_question_id_used_twice_stops_loading(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("    # END SOLUTION\n", "    # END SOLUTIONS\n", "cell 7: # BEGIN SOLUTION without # END SOLUTION"),
+        ("# BEGIN SOLUTION", "# BEGIN TESTS", "cell 8: # END SOLUTION without # BEGIN SOLUTION"),
+        ("version: '2026.1'", "versions: '2026.1'", "unknown autograder setting(s) versions"),
+        ("name: tensors", "name: shapes", "its ASSIGNMENT CONFIG names 'shapes', but its folder is 'tensors'"),
+        ("pixels.ndim == 2:", "pixels.ndim == 2", "the solution is not valid Python"),
+    ],
+)
+def test_a_malformed_master_stops_loading(tmp_path, old: str, new: str, words: str) -> None:
     course = copy_course(tmp_path)
-    toml = course / "assignments" / "tensors" / "assignment.toml"
-    toml.write_text(toml.read_text().replace('id = "q2"', 'id = "q1"', 1))
-    with pytest.raises(assignments.AssignmentError, match="question ids used twice: q1"):
+    edit_master(course, old, new)
+    with pytest.raises(assignments.AssignmentError) as raised:
         assignments.load(course, "tensors")
+    assert "tensors.ipynb" in str(raised.value) and words in str(raised.value), str(raised.value)
 
 
 def test_every_bundled_assignment_loads() -> None:

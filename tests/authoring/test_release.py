@@ -62,18 +62,17 @@ def _strings(tree) -> list[str]:
 
 
 def public_text(assignment: assignments.Assignment) -> str:
-    """Public by design: the notebook as the instructor wrote it, the engine's own source, and the
+    """Public by design: the student's notebook the master derives, the engine's own source, and the
     call expressions and drivers that check() needs (shipped on purpose; the grader sends them to
     the student's kernel too)."""
-    notebook = nbformat.read(assignment.notebook, as_version=4)
+    notebook = assignment.student_notebook()
     engine = [data.decode() for name, data in package.package_files() if name.endswith(".py")]
     calls = [text for q in assignment.questions for text in (q.check.call, q.check.driver)]
     return "\n".join([cell.source for cell in notebook.cells] + engine + calls)
 
 
-def body_lines(path: Path) -> set[str]:
-    """The lines of every function and class body in a module (docstrings and comments left out)."""
-    source = path.read_text()
+def body_lines(source: str) -> set[str]:
+    """The lines of every function and class body in Python source (docstrings and comments left out)."""
     lines = source.splitlines()
     found = set()
     for node in ast.walk(ast.parse(source)):
@@ -109,8 +108,8 @@ def find_leaks(assignment: assignments.Assignment, raw: dict[str, bytes]) -> lis
     if (COURSE / "secrets" / "course-secret").is_file():
         secrets.append((COURSE / "secrets" / "course-secret").read_text().strip())
     hidden_code = {
-        "reference": {line for line in body_lines(COURSE / "reference" / f"{assignment.id}.py") if line not in public},
-        "checks.py": {line for line in body_lines(assignment.folder / "checks.py") if line not in public},
+        "reference": {line for line in body_lines(assignment.master.reference) if line not in public},
+        "checks.py": {line for line in body_lines((assignment.folder / "checks.py").read_text()) if line not in public},
     }
     assert hidden_code["reference"] and hidden_code["checks.py"]
     leaks = [
@@ -140,8 +139,7 @@ def test_student_release_leaks_nothing(released: dict, assignment_id: str) -> No
 def test_leak_scan_finds_planted_leaks(released: dict) -> None:
     assignment = assignments.load(COURSE, "inverse")
     raw = student_files(released["inverse"])
-    reference = (COURSE / "reference" / "inverse.py").read_text()
-    raw["student/notes.py"] = reference.encode()
+    raw["student/notes.py"] = assignment.master.reference.encode()
     raw["student/extra.json"] = json.dumps({"checks": (assignment.folder / "checks.py").read_text()}).encode()
     raw["student/config.txt"] = f"secret = {RELEASE_SECRET}".encode()
     raw["student/cache.bin"] = hidden_tensors(assignment)[0]
@@ -173,8 +171,8 @@ def test_releases_are_byte_identical(released: dict, tmp_path: Path) -> None:
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_released_notebooks_are_clean_and_stamped(released: dict, assignment_id: str) -> None:
     assignment = assignments.load(COURSE, assignment_id)
-    student = nbformat.read(released[assignment_id].student / assignment.notebook.name, as_version=4)
-    solution = nbformat.read(released[assignment_id].solution / assignment.notebook.name, as_version=4)
+    student = nbformat.read(released[assignment_id].student / assignment.notebook_name, as_version=4)
+    solution = nbformat.read(released[assignment_id].solution / assignment.notebook_name, as_version=4)
     for notebook in (student, solution):
         nbformat.validate(notebook)
         assert notebook.metadata.kernelspec == release.KERNELSPEC
@@ -203,7 +201,7 @@ def test_grading_bundle_is_a_course_of_one_assignment(released: dict) -> None:
     assert [v.name for v in variants.load_variants(assignment)][:2] == ["correct", "template"]
     assert not (bundle / "secrets").exists()
     with zipfile.ZipFile(released["tensors"].bundle_zip) as archive:
-        assert "tensors/reference/tensors.py" in archive.namelist()
+        assert "tensors/assignments/tensors/tensors.ipynb" in archive.namelist()
 
 
 def test_student_zip_is_the_student_folder(released: dict) -> None:

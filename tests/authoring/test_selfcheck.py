@@ -8,7 +8,6 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import selfcheck
@@ -20,7 +19,7 @@ ASSIGNMENTS = assignments.available(COURSE)
 
 
 def imports_cell(assignment: assignments.Assignment) -> str:
-    notebook = nbformat.read(assignment.notebook, as_version=4)
+    notebook = assignment.student_notebook()
     return next(cell.source for cell in notebook.cells if cell.cell_type == "code")
 
 
@@ -69,7 +68,7 @@ STUDENT_SESSION = textwrap.dedent(
     import importlib.util, json, sys
     import autograder
     assert autograder.__file__.startswith(sys.argv[1]), autograder.__file__
-    for name in ("reference", "assignments", "tests"):
+    for name in ("assignments", "tests"):
         assert importlib.util.find_spec(name) is None, name
 
     def run_notebook(path, namespace):

@@ -46,7 +46,7 @@ def test_isolation_of_files_identity_and_environment(tmp_path, monkeypatch) -> N
     execution, outputs = run_notebook(
         ["import os"],
         {
-            "reference": f"os.path.exists({str(COURSE / 'reference')!r})",
+            "reference": f"os.path.exists({str(COURSE / 'assignments' / 'tensors' / 'tensors.ipynb')!r})",
             "checks": f"os.path.exists({str(COURSE / 'assignments' / 'tensors' / 'checks.py')!r})",
             "other": f"os.path.exists({str(outside)!r})",
             "environment": "'AUTOGRADER_CANARY' in os.environ or 'JPY_PARENT_PID' in os.environ",

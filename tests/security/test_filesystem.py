@@ -36,7 +36,7 @@ def attempt(tmp_path_factory):
         "tmp": Path("/tmp") / marker,
         "home": Path.home() / marker,
         "output": output / marker,
-        "repository": COURSE / "reference" / marker,
+        "repository": COURSE / "assignments" / marker,
     }
     others = [output / "bob" / "results.json", output / "gradebook.csv", submissions / "bob.ipynb"]
     notebook = hostile(
@@ -53,7 +53,7 @@ def attempt(tmp_path_factory):
                     pass
             return False
 
-        REFERENCE = _readable({str(COURSE / "reference" / "tensors.py")!r})
+        REFERENCE = _readable({str(COURSE / "assignments" / "tensors" / "tensors.ipynb")!r})
         CHECKS = _readable({str(COURSE / "assignments" / "tensors" / "checks.py")!r})
         SECRET = _readable(*glob.glob({str(COURSE / "secrets")!r} + "/*")) or "AUTOGRADER_SECRET" in os.environ
         OTHERS = _readable(*{[str(path) for path in others]!r})

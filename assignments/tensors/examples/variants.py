@@ -81,15 +81,19 @@ torch.Tensor.__eq__ = lambda self, other: torch.ones((), dtype=torch.bool)
         },
     ),
     Variant(
-        "cheat_reads_reference", "tries to import the hidden reference and checks from the grader's disk",
+        "cheat_reads_reference", "tries to run the solutions of the master notebook on the grader's disk",
         base="template", loses=("q1", "q2", "q3", "q4", "q5"),
         extra_cells=("""
-import glob, os
+import glob, json
 found = []
-for pattern in ["/work/*/reference/*.py", "/*/reference/*.py", "/**/reference/tensors.py", "../../reference/*.py"]:
+for pattern in ["/work/*/assignments/tensors/*.ipynb", "/*/assignments/*/tensors.ipynb",
+                "/**/assignments/tensors/checks.py", "../../assignments/tensors/tensors.ipynb"]:
     found += glob.glob(pattern, recursive=True)
 for candidate in found:
-    exec(open(candidate).read())
+    if candidate.endswith(".ipynb"):
+        for cell in json.load(open(candidate))["cells"]:
+            if cell["cell_type"] == "code" and "BEGIN SOLUTION" in "".join(cell["source"]):
+                exec("".join(cell["source"]))
 print("found", found)
 """,),
     ),

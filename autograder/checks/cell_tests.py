@@ -1,0 +1,357 @@
+"""Test cells of a master notebook (otter-assign's format), rewritten so that the grader gives the verdict.
+
+An otter test cell is code run after the student's notebook: ``assert`` statements, and
+a last expression whose printed value must match the output recorded in the master
+notebook (``square(1) == 1`` printing ``True``). Run as written, the verdict would come
+from the student's own process, which the student's code controls. So each cell is
+rewritten before it is sent into the sandbox: every comparison of a value with a
+constant (``assert EXPR == CONSTANT``, ``np.isclose(EXPR, C)``, ``np.allclose``,
+``torch.isclose``/``allclose``, ``math.isclose``, ``np.testing.assert_allclose``, and
+the last expression's echoed value) becomes "record EXPR". The recorded values come back
+as data, and ``Expectation`` compares them here, in the trusted process.
+
+What cannot be taken apart (``assert type(df) == pd.Series``, an ``assert`` inside a
+loop) still runs in the kernel and fails the test by raising there: such a line is
+*forgeable*, and ``autograder validate`` lists it with the rewrite that would make it
+trusted. Where this deliberately differs from a doctest: the meaning of a comparison is
+judged, not the text printed (``np.True_`` is true, a student's debugging ``print`` does
+not fail a test).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from autograder.checks.compare import Mismatch
+from autograder.checks.kinds import Kind
+from autograder.errors import AssignmentError
+from autograder.protocol.wire import Opaque, Received
+
+RECORD = "__autograder_record__"
+RUNNER = "__autograder_cell_test__"
+INPUT = "test"  # the case input holding the rewritten cell
+CALL = f"{RUNNER}({INPUT})"
+# Defines the runner in the question's scope (the student's namespace in the kernel): it
+# runs a rewritten cell at module level over a copy of that scope and returns what it recorded.
+DRIVER = f'''
+def {RUNNER}(source):
+    scope = dict(globals())
+    recorded = []
+    scope["{RECORD}"] = recorded.append
+    exec(compile(source, "<test cell>", "exec"), scope)
+    return recorded
+'''
+# Tolerances of the closeness functions a test may call, as their libraries define them.
+NUMPY_CLOSE = {"rtol": 1e-5, "atol": 1e-8}
+CLOSENESS: dict[str, tuple[str, dict[str, float], dict[str, str]]] = {
+    # name: (how, default tolerances, the function's keyword -> ours)
+    "isclose": ("isclose", NUMPY_CLOSE, {"rtol": "rtol", "atol": "atol"}),
+    "allclose": ("allclose", NUMPY_CLOSE, {"rtol": "rtol", "atol": "atol"}),
+    "assert_allclose": ("allclose", {"rtol": 1e-7, "atol": 0.0}, {"rtol": "rtol", "atol": "atol"}),
+    "math.isclose": ("math.isclose", {"rtol": 1e-9, "atol": 0.0}, {"rel_tol": "rtol", "abs_tol": "atol"}),
+}
+EQUALITY_FUNCTIONS = ("assert_equal", "assert_array_equal")
+CONSTANT_BUILDERS = ("tensor", "array", "asarray", "as_tensor")
+TRUE_OUTPUTS = ("True", "np.True_", "tensor(True)")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One recorded value and how the grader judges it against the test's constant."""
+
+    expression: str  # the source of the recorded expression, for messages
+    how: str  # "==", "isclose", "allclose", "math.isclose" or "output" (the echoed text)
+    expected: Any
+    rtol: float = 0.0
+    atol: float = 0.0
+    line: int = 0
+
+    def holds(self, actual: Any) -> bool:
+        try:
+            return JUDGES[self.how](self, actual)
+        except Exception:  # a value of the wrong kind (a string for a number): the comparison fails
+            return False
+
+    def statement(self) -> str:
+        """The comparison as the test wrote it, in short."""
+        if self.how == "output":
+            return f"{self.expression} shows {self.expected!r}"
+        if self.how == "==":
+            return f"{self.expression} == {self.expected!r}"
+        return f"{self.how}({self.expression}, {self.expected!r})"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a rewritten cell must record: its comparisons, in order, judged in the trusted process."""
+
+    comparisons: tuple[Comparison, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        """As plain data, for the self-check's public examples (its constants are literals)."""
+        return {"comparisons": [dataclasses.asdict(comparison) for comparison in self.comparisons]}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Expectation:
+        fields = {field.name for field in dataclasses.fields(Comparison)}
+        comparisons = tuple(
+            Comparison(**{k: v for k, v in item.items() if k in fields}) for item in data["comparisons"]
+        )
+        if any(comparison.how not in JUDGES for comparison in comparisons):
+            raise ValueError("unknown kind of comparison")
+        return cls(comparisons)
+
+    def mismatch(self, actual: Any) -> Mismatch | None:
+        if not isinstance(actual, list) or len(actual) != len(self.comparisons):
+            return Mismatch(Kind.UNREADABLE, "", "the test did not run to its end")
+        for comparison, value in zip(self.comparisons, actual, strict=True):
+            if not comparison.holds(value):
+                return Mismatch(
+                    Kind.VALUES,
+                    "",
+                    f"`{comparison.statement()}` does not hold: `{comparison.expression}` is {_shown(value)}",
+                    {"line": comparison.line},
+                )
+        return None
+
+
+@dataclass(frozen=True)
+class CellTest:
+    """A test cell rewritten: the source sent to the kernel, what it must record, and what stays forgeable."""
+
+    source: str
+    expectation: Expectation
+    forgeable: tuple[str, ...]  # "line N: <statement>" for each check still judged in the kernel
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        return {INPUT: self.source}
+
+
+def rewrite(source: str, output: str, where: str) -> CellTest:
+    """The test cell ``source``, whose recorded output is ``output``, rewritten for the trusted judge.
+
+    ``where`` names the cell in error messages ("q1, test 2 (cell 11 of demo.ipynb)").
+    """
+    try:
+        module = ast.parse(source)
+    except SyntaxError as error:
+        raise AssignmentError(f"{where}: the test is not valid Python: {error.msg} (line {error.lineno})") from None
+    comparisons: list[Comparison] = []
+    forgeable: list[str] = []
+    body: list[ast.stmt] = []
+    last = len(module.body) - 1
+    for index, statement in enumerate(module.body):
+        if isinstance(statement, ast.Assert):
+            comparison = _decompose(statement.test, source)
+        elif isinstance(statement, ast.Expr) and (index < last or not output.strip()):
+            comparison = _decompose_call(statement.value, source, statements_only=True)
+        elif isinstance(statement, ast.Expr):
+            comparison, in_kernel = _echoed(statement.value, source, output)
+            if in_kernel:
+                forgeable.append(_line(statement, source))
+        else:
+            comparison = None
+        if comparison is None:
+            forgeable += [_line(node, source) for node in ast.walk(statement) if _judges_in_kernel(node)]
+            body.append(statement)
+            continue
+        comparisons.append(comparison)
+        body.append(_record(comparison, statement))
+    rewritten = ast.unparse(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])))
+    return CellTest(rewritten, Expectation(tuple(comparisons)), tuple(forgeable))
+
+
+def _record(comparison: Comparison, statement: ast.stmt) -> ast.stmt:
+    value = ast.parse(comparison.expression, mode="eval").body
+    if comparison.how == "output":
+        value = ast.Call(ast.Name("repr", ast.Load()), [value], [])
+    call = ast.Call(ast.Name(RECORD, ast.Load()), [value], [])
+    return ast.copy_location(ast.Expr(call), statement)
+
+
+def _echoed(node: ast.expr, source: str, output: str) -> tuple[Comparison, bool]:
+    """The last expression, whose printed value the test recorded as ``output``.
+
+    Also says whether the verdict stays in the kernel: a boolean expression that is not
+    a comparison with a constant (``isinstance(x, int)`` shown as True).
+    """
+    shown = output.strip()
+    if shown in TRUE_OUTPUTS:
+        decomposed = _decompose(node, source)
+        if decomposed is not None:
+            return decomposed, False
+        return Comparison(_source(node, source), "==", True, line=node.lineno), True
+    try:
+        constant = ast.literal_eval(shown)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return Comparison(_source(node, source), "output", shown, line=node.lineno), False
+    return Comparison(_source(node, source), "==", constant, line=node.lineno), False
+
+
+def _decompose(node: ast.expr, source: str) -> Comparison | None:
+    """``EXPR == CONSTANT`` (either way round) or a closeness call, as a comparison; else None."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        left, right = node.left, node.comparators[0]
+        for recorded, other in ((left, right), (right, left)):
+            constant = _constant(other)
+            if constant is not _NOT_CONSTANT and _constant(recorded) is _NOT_CONSTANT:
+                return Comparison(_source(recorded, source), "==", constant, line=node.lineno)
+        return None
+    return _decompose_call(node, source, statements_only=False)
+
+
+def _decompose_call(node: ast.expr, source: str, statements_only: bool) -> Comparison | None:
+    """A call of a closeness or equality function over one constant; ``statements_only``: asserting ones only."""
+    if not isinstance(node, ast.Call) or len(node.args) != 2:
+        return None
+    name = _function_name(node.func)
+    short = name.rsplit(".", 1)[-1]
+    key = "math.isclose" if name == "math.isclose" else short
+    asserting = short.startswith("assert_")
+    if statements_only and not asserting:
+        return None
+    recorded, constant = _split_constant(node.args)
+    if recorded is None:
+        return None
+    if short in EQUALITY_FUNCTIONS and asserting and not node.keywords:
+        return Comparison(_source(recorded, source), "==", constant, line=node.lineno)
+    if key not in CLOSENESS or (asserting and key != "assert_allclose"):
+        return None
+    how, defaults, keywords = CLOSENESS[key]
+    tolerances = dict(defaults)
+    for keyword in node.keywords:
+        value = _constant(keyword.value)
+        if keyword.arg not in keywords or not isinstance(value, int | float):
+            return None  # equal_nan, a tolerance computed at run time, ...
+        tolerances[keywords[keyword.arg]] = float(value)
+    return Comparison(_source(recorded, source), how, constant, line=node.lineno, **tolerances)
+
+
+def _split_constant(args: list[ast.expr]) -> tuple[ast.expr | None, Any]:
+    first, second = (_constant(arg) for arg in args)
+    if second is not _NOT_CONSTANT and first is _NOT_CONSTANT:
+        return args[0], second
+    if first is not _NOT_CONSTANT and second is _NOT_CONSTANT:
+        return args[1], first
+    return None, None
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node: ast.expr) -> Any:
+    """A literal (``6.25``, ``[1, 2]``), or ``np.array``/``torch.tensor`` of one, as a plain value."""
+    if isinstance(node, ast.Call) and _function_name(node.func).rsplit(".", 1)[-1] in CONSTANT_BUILDERS:
+        if len(node.args) == 1 and not node.keywords:
+            return _constant(node.args[0])
+        return _NOT_CONSTANT
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _NOT_CONSTANT
+
+
+def _function_name(node: ast.expr) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _judges_in_kernel(node: ast.AST) -> bool:
+    """An ``assert`` or an assert-like call left as it is: its verdict comes from the kernel."""
+    if isinstance(node, ast.Assert | ast.Raise):
+        return True
+    return isinstance(node, ast.Call) and _function_name(node.func).rsplit(".", 1)[-1].startswith("assert")
+
+
+def _line(node: ast.AST, source: str) -> str:
+    text = (ast.get_source_segment(source, node) or "").splitlines()
+    return f"line {getattr(node, 'lineno', 0)}: {text[0].strip() if text else type(node).__name__}"
+
+
+def _source(node: ast.expr, source: str) -> str:
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Received):
+        data = value.data
+        return f"a {value.kind} of shape {tuple(data.shape)}" if data.numel() > 6 else f"{data.tolist()!r}"
+    if isinstance(value, Opaque):
+        return f"an object of type {value.type_name}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+# How each kind of comparison judges a decoded value: Python's own operators on plain values only.
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Received):
+        return value.data.item() if value.data.numel() == 1 and value.data.ndim == 0 else value.data
+    if isinstance(value, Opaque):
+        raise TypeError("an object the grader does not read")
+    return value
+
+
+def _numbers(value: Any) -> np.ndarray:
+    plain = _plain(value)
+    if isinstance(plain, torch.Tensor):
+        return plain.detach().to(torch.float64).numpy()
+    if isinstance(plain, str | bytes) or plain is None:
+        raise TypeError("not a number")
+    return np.asarray(plain, dtype=np.float64)
+
+
+def _equal(comparison: Comparison, actual: Any) -> bool:
+    outcome = _plain(actual) == comparison.expected
+    if isinstance(outcome, torch.Tensor):
+        outcome = outcome.numpy()
+    if isinstance(outcome, np.ndarray):  # `assert t == c` holds for a one-element array only
+        return outcome.size == 1 and bool(outcome.reshape(-1)[0])
+    return isinstance(outcome, bool | np.bool_) and bool(outcome)
+
+
+def _isclose(comparison: Comparison, actual: Any) -> bool:
+    close = np.isclose(_numbers(actual), np.asarray(comparison.expected, np.float64), comparison.rtol, comparison.atol)
+    return close.size == 1 and bool(close.reshape(-1)[0])
+
+
+def _allclose(comparison: Comparison, actual: Any) -> bool:
+    values, expected = _numbers(actual), np.asarray(comparison.expected, np.float64)
+    np.broadcast_shapes(values.shape, expected.shape)  # a shape mismatch fails, as it raises in numpy
+    return bool(np.isclose(values, expected, comparison.rtol, comparison.atol).all())
+
+
+def _math_isclose(comparison: Comparison, actual: Any) -> bool:
+    values = _numbers(actual)
+    return values.size == 1 and math.isclose(
+        float(values.reshape(-1)[0]), float(comparison.expected), rel_tol=comparison.rtol, abs_tol=comparison.atol
+    )
+
+
+def _output(comparison: Comparison, actual: Any) -> bool:
+    lines = lambda text: [line.rstrip() for line in text.strip().splitlines()]  # noqa: E731
+    return isinstance(actual, str) and lines(actual) == lines(comparison.expected)
+
+
+JUDGES: dict[str, Callable[[Comparison, Any], bool]] = {
+    "==": _equal,
+    "isclose": _isclose,
+    "allclose": _allclose,
+    "math.isclose": _math_isclose,
+    "output": _output,
+}
