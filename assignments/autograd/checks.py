@@ -10,7 +10,7 @@ the right one is exactly that factor.
 import torch
 
 from autograder.checks.compare import Rule
-from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng
+from autograder.checks.spec import Built, Case, Mistake, Observation, QuestionCheck, Rng
 
 
 def _distinct_sizes(rng: Rng, count: int, low: int = 2, high: int = 9) -> list[int]:
@@ -167,22 +167,13 @@ q2 = QuestionCheck(
 
 # q3 numerical_gradient --------------------------------------------------------------------
 
-NUMERICAL_DRIVER = """
-import torch
-
-def numerical_probe(numerical_gradient, x, eps, A, c):
-    def f(v):
-        return (A * v ** 3).sum() + torch.sin(v).sum() + c * v.sum() ** 2
-    return numerical_gradient(f, x, eps)
-"""
+def _objective(A, c) -> Built:
+    """f(v) = sum(A v^3) + sum(sin v) + c (sum v)^2, built alike in the kernel and here (a callable input)."""
+    return Built("lambda v: (A * v ** 3).sum() + torch.sin(v).sum() + c * v.sum() ** 2", A=A, c=c)
 
 
-def _objective(A, c):
-    return lambda v: (A * v**3).sum() + torch.sin(v).sum() + c * v.sum() ** 2
-
-
-def _differences(x, eps, A, c, kind: str):
-    f, base = _objective(A, c), x.clone()
+def _differences(f, x, eps, kind: str):
+    base = x.clone()
     grad = torch.zeros_like(base)
     for i in range(base.numel()):
         step = torch.zeros_like(base)
@@ -197,8 +188,8 @@ def _differences(x, eps, A, c, kind: str):
     return grad
 
 
-def _not_restored(x, eps, A, c):
-    f, work = _objective(A, c), x.clone()
+def _not_restored(f, x, eps):
+    work = x.clone()
     grad = torch.zeros_like(work)
     for i in range(work.numel()):
         work.view(-1)[i] += eps
@@ -224,17 +215,13 @@ def _x_unchanged(observation: Observation) -> str | None:
 
 def _numerical_case(rng: Rng, eps: float, coupled: bool) -> dict:
     shape = _distinct_sizes(rng, rng.integer(1, 2), 2, 5)
-    return {
-        "x": rng.normal(*shape, dtype=torch.float64),
-        "eps": eps,
-        "A": rng.uniform(*shape, low=0.5, high=2.0, dtype=torch.float64),
-        "c": rng.uniform(low=0.5, high=1.5).item() if coupled else 0.0,
-    }
+    x = rng.normal(*shape, dtype=torch.float64)
+    A = rng.uniform(*shape, low=0.5, high=2.0, dtype=torch.float64)
+    return {"f": _objective(A, rng.uniform(low=0.5, high=1.5).item() if coupled else 0.0), "x": x, "eps": eps}
 
 
 q3 = QuestionCheck(
-    call="numerical_probe(numerical_gradient, x, eps, A, c)",
-    driver=NUMERICAL_DRIVER,
+    call="numerical_gradient(f, x, eps)",
     keep_inputs=True,
     rule=Rule(rtol=1e-6, atol=1e-6),
     properties=(_x_unchanged,),
@@ -242,19 +229,17 @@ q3 = QuestionCheck(
         Case(
             "the notebook's 3-vector, eps=1e-6",
             lambda rng: {
+                "f": _objective(torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64), 1.0),
                 "x": torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64),
                 "eps": 1e-6,
-                "A": torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64),
-                "c": 1.0,
             },
         ),
         Case(
             "the notebook's 3-vector, eps=0.1",
             lambda rng: {
+                "f": _objective(torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64), 1.0),
                 "x": torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64),
                 "eps": 0.1,
-                "A": torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64),
-                "c": 1.0,
             },
         ),
         Case(
@@ -268,15 +253,15 @@ q3 = QuestionCheck(
     mistakes=(
         Mistake(
             "forward difference (f(x + eps e_i) - f(x)) / eps instead of the central difference",
-            lambda x, eps, A, c: _differences(x, eps, A, c, "forward"),
+            lambda f, x, eps: _differences(f, x, eps, "forward"),
         ),
         Mistake(
             "the central difference spans 2 eps: divide by 2 * eps, not eps",
-            lambda x, eps, A, c: _differences(x, eps, A, c, "one eps"),
+            lambda f, x, eps: _differences(f, x, eps, "one eps"),
         ),
         Mistake(
             "the eps argument is ignored: use the step you are given, not a fixed 1e-6",
-            lambda x, eps, A, c: _differences(x, eps, A, c, "default eps"),
+            lambda f, x, eps: _differences(f, x, eps, "default eps"),
         ),
         Mistake(NOT_RESTORED, _not_restored),
     ),

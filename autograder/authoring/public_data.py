@@ -42,7 +42,8 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
             mistakes = []
             for index, mistake in enumerate(check.mistakes):
                 try:
-                    values[f"{key}/mistake/{index}"] = mistake.output(**copy.deepcopy(probe.probe.inputs))
+                    inputs = wire.build_inputs(copy.deepcopy(probe.probe.inputs))
+                    values[f"{key}/mistake/{index}"] = mistake.output(**inputs)
                 except Exception as error:  # cannot happen on these inputs; the judge skips it too
                     log.debug("%s: mistake %r not computable: %s", key, mistake.explanation, error)
                     continue

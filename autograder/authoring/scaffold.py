@@ -29,7 +29,7 @@ CELLS = (
     (
         "markdown",
         "# Assignment `{id}`: {title}\n\nFill in the functions below (replace each `raise NotImplementedError`), "
-        'then run `check("q1")` and `check("q2")`: they judge the public examples exactly as the grader does.',
+        'then run `check("q1")` and `check("q2")` on the notebook\'s examples.',
     ),
     ("code", "import torch"),
     ("raw", "# BEGIN QUESTION\nname: q1\npoints: 2"),

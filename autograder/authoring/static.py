@@ -72,7 +72,10 @@ def _question(assignment: Assignment, question: Question) -> list[Finding]:
                 _solution_passes_its_test(assignment, check, case, inputs, report)
                 break
             expected = report.attempt(
-                "the reference raised", check.evaluate, vars(assignment.reference), copy.deepcopy(inputs)
+                "the reference raised",
+                check.evaluate,
+                vars(assignment.reference),
+                wire.build_inputs(copy.deepcopy(inputs)),
             )
             if expected is FAILED:
                 break
@@ -105,7 +108,7 @@ class _MistakeTally:
         alike: list[tuple[Any, list[int]]] = []  # (an answer, the mistakes giving it), on this case
         for index, mistake in enumerate(self.mistakes):
             try:
-                wrong = mistake.output(**copy.deepcopy(inputs))
+                wrong = mistake.output(**wire.build_inputs(copy.deepcopy(inputs)))
             except Exception as error:  # the mistake cannot happen on these inputs
                 log.debug("mistake %r not computable: %s", mistake.explanation, error)
                 continue
@@ -237,7 +240,10 @@ def _solution_passes_its_test(
 
 
 def _properties(check: QuestionCheck, inputs: dict[str, Any], expected: Any, report: _Report) -> None:
-    observation = Observation(inputs, expected, expected, copy.deepcopy(inputs) if check.keep_inputs else None)
+    built = wire.build_inputs(copy.deepcopy(inputs))
+    observation = Observation(
+        built, expected, expected, wire.build_inputs(copy.deepcopy(inputs)) if check.keep_inputs else None
+    )
     for check_property in check.properties:
         problem = report.attempt("a property raised on the reference", check_property, observation)
         if problem and problem is not FAILED:

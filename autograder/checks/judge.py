@@ -25,6 +25,7 @@ from autograder.checks.cell_tests import Expectation
 from autograder.checks.compare import compare
 from autograder.checks.kinds import Kind
 from autograder.checks.spec import Mistake, Observation, QuestionCheck
+from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ def _judge(
                 f"`{function}` still raises NotImplementedError: replace that line with your implementation",
                 kind=Kind.NOT_IMPLEMENTED,
             )
+        if isinstance(expected, Expectation):  # a test cell: its own lines are not the student's code
+            return Verdict(False, _test_error(output.error), kind=Kind.ERROR)
         message = f"`{function}` raised {output.error.get('type')}: {output.error.get('message', '')}"
         return Verdict(
             False,
@@ -138,7 +141,7 @@ def _judge(
         return Verdict(False, mismatch.describe(), HARD_CODED_CPU if device != "cpu" else HARD_CODED_GPU, "device")
     if mismatch is not None:
         return Verdict(False, mismatch.describe(), _diagnose(check, inputs, output.value, device), kind=mismatch.kind)
-    observation = Observation(inputs, expected, output.value, output.inputs_after)
+    observation = Observation(wire.build_inputs(inputs), expected, output.value, output.inputs_after)
     for check_property in check.properties:
         problem = check_property(observation)
         if problem:
@@ -155,11 +158,18 @@ def _diagnose(check: QuestionCheck, inputs: dict[str, Any], actual: Any, device:
 
 def _matches(mistake: Mistake, inputs: dict[str, Any], actual: Any, check: QuestionCheck, device: str) -> bool:
     try:
-        wrong = mistake.output(**copy.deepcopy(inputs))
+        wrong = mistake.output(**wire.build_inputs(copy.deepcopy(inputs)))
     except Exception as error:  # a mistake that cannot happen on these inputs
         log.debug("mistake %r not computable: %s", mistake.explanation, error)
         return False
     return compare(actual, wrong, check.rule, device) is None
+
+
+def _test_error(error: dict[str, str]) -> str:
+    name, text = error.get("type", ""), error.get("message", "")
+    if name == "AssertionError":
+        return "an assert of the test did not hold" + (f": {text}" if text else "")
+    return f"the test raised {name}" + (f": {text}" if text else "")
 
 
 def _wants_a_gpu(error: dict[str, str]) -> bool:

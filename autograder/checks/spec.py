@@ -18,7 +18,10 @@ import torch
 
 from autograder.checks.calls import call_scope, make_call
 from autograder.checks.cell_tests import Expectation
-from autograder.checks.compare import CLOSE, Rule
+from autograder.checks.compare import CLOSE, EXACT, Rule
+from autograder.protocol.wire import Built
+
+__all__ = ["CLOSE", "EXACT", "Built", "Case", "Mistake", "Observation", "Picture", "QuestionCheck", "Rng", "Rule"]
 
 
 class Rng:
@@ -128,6 +131,3 @@ class QuestionCheck:
         """The call's value in a namespace (the grader uses this with the reference); ``call``: a case's own."""
         return make_call(call or self.call, call_scope(namespace, self.driver), inputs)
 
-    def expected(self, case: Case, namespace: dict[str, Any], inputs: dict[str, Any]) -> Any:
-        """What the case must return: its fixed expectation, else the reference's answer (the call in ``namespace``)."""
-        return case.expect if case.expect is not None else self.evaluate(namespace, inputs, case.call)

@@ -211,6 +211,8 @@ class _Reader:
         if not isinstance(config.get("name"), str | int) or not str(config["name"]).strip():
             raise self.fail(index, "a question needs a name (`name: q1`)")
         config["name"] = str(config["name"])
+        if config.get("all_or_nothing"):  # otter's; graded here it would silently split points instead
+            raise self.fail(index, "all_or_nothing is not supported: points are split over a question's tests")
         unknown = sorted(set(config) - QUESTION_KEYS)
         if unknown:
             raise self.fail(

@@ -33,6 +33,7 @@ from autograder.execution.runner import CellStatus, Execution, NotebookRunner
 from autograder.execution.sandbox import Limits
 from autograder.feedback import figures
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
+from autograder.protocol import wire
 from autograder.protocol.digest import digest
 from autograder.protocol.probes import Probe, ProbeOutput, ProbeStatus
 
@@ -68,7 +69,10 @@ def plan(
             seed = case_seed(key, assignment.id, owner, f"{question.id}/{index}")
             try:
                 inputs = case.inputs(Rng(seed))
-                expected = question.check.expected(case, vars(assignment.reference), copy.deepcopy(inputs))
+                expected = case.expect  # a test cell's values; else the reference's answer (built only when needed)
+                if expected is None:
+                    built = wire.build_inputs(copy.deepcopy(inputs))
+                    expected = question.check.evaluate(vars(assignment.reference), built, case.call)
             except Exception as error:  # the instructor's checks or solution, not the student
                 raise AssignmentError(
                     f"{assignment.id} {question.id}, case {case.name!r}: {type(error).__name__}: {error} "
@@ -237,7 +241,9 @@ def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> s
     """The question's picture of a public case, or "" (no picture, or nothing to draw)."""
     if question.check.picture is None or output.status != ProbeStatus.OK:
         return ""
-    observation = Observation(planned.probe.inputs, planned.expected, output.value, output.inputs_after)
+    observation = Observation(
+        wire.build_inputs(planned.probe.inputs), planned.expected, output.value, output.inputs_after
+    )
     try:
         return figures.draw(question.check.picture(observation))
     except Exception as error:  # e.g. the student's answer is not an image: the checks say why

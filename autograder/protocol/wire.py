@@ -134,6 +134,41 @@ def decode_tree(tree: Any, tensors: dict[str, torch.Tensor], *, received: bool =
     return _Decoder(tensors, received, device).decode(tree, depth=0)
 
 
+class Built:
+    """An input built from source on each side: a function, a linear operator, a small module.
+
+    ``source`` is a Python expression over ``values`` (wire values: tensors, numbers, ...),
+    with ``torch``, ``np`` and ``math`` defined, e.g. ``Built("lambda v: (A * v ** 3).sum()",
+    A=a_tensor)``. The grader writes it into a case's inputs; it is built wherever inputs
+    are decoded (the kernel, with its tensors on the probe's device) and, by
+    ``build_inputs``, in the trusted process for the reference and the mistakes, so both
+    sides call the same object. A value received from the kernel is never built: only the
+    grader's own inputs carry this tag.
+    """
+
+    def __init__(self, source: str, **values: Any) -> None:
+        self.source = source
+        self.values = values
+
+    def build(self) -> Any:
+        scope = {"torch": torch, "np": np, "math": math, **self.values}
+        return eval(compile(self.source, "<autograder input>", "eval"), scope)  # the grader's own source
+
+    def __repr__(self) -> str:
+        return f"Built({self.source!r})"
+
+
+def build_inputs(tree: Any) -> Any:
+    """A copy of an input tree with every ``Built`` replaced by the object it builds."""
+    if isinstance(tree, Built):
+        return Built(tree.source, **build_inputs(tree.values)).build()
+    if isinstance(tree, dict):
+        return {key: build_inputs(value) for key, value in tree.items()}
+    if isinstance(tree, list | tuple) and type(tree) in (list, tuple):
+        return type(tree)(build_inputs(item) for item in tree)
+    return tree
+
+
 class Opaque:
     """An object of a type the wire cannot carry; only its type name and a repr survive."""
 
@@ -190,6 +225,8 @@ def _encode(value: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
     if isinstance(value, list | tuple):  # tuple subclasses (torch.Size, namedtuples) too
         items = [_encode(item, tensors, depth + 1) for item in list(value)[:MAX_ITEMS]]
         return items if isinstance(value, list) else {TAG: "tuple", "items": items}
+    if isinstance(value, Built):
+        return {TAG: "built", "source": value.source, "values": _encode(value.values, tensors, depth + 1)}
     if type(value) is dict:
         pairs = list(value.items())[:MAX_ITEMS]
         return {
@@ -249,6 +286,11 @@ class _Decoder:
             return dict(decoded)
         if kind == "opaque":
             return Opaque(_text(tree, "type"), _text(tree, "repr"))
+        if kind == "built" and not self.received:  # the grader's inputs only: what a kernel sends is never built
+            values = self.decode(tree.get("values"), depth + 1)
+            if not isinstance(values, dict):
+                raise WireError("a built input's values must be a dict")
+            return Built(tree["source"], **values).build()
         raise WireError("unknown tag")  # its text is the kernel's: never echoed
 
     @staticmethod

@@ -77,3 +77,17 @@ def test_malformed_data_is_refused(text: str) -> None:
 def test_corrupt_safetensors_is_refused() -> None:
     with pytest.raises(wire.WireError):
         wire.decode("null", b"\x00garbage")
+
+
+def test_a_built_input_is_built_from_its_source_on_the_side_that_decodes_it() -> None:
+    spec = wire.Built("lambda v: (A * v).sum() + c", A=torch.tensor([1.0, 2.0]), c=0.5)
+    decoded = wire.decode(*wire.encode({"f": spec, "x": 3}))  # as the kernel decodes its inputs
+    assert decoded["f"](torch.tensor([1.0, 1.0])).item() == 3.5 and decoded["x"] == 3
+    built = wire.build_inputs({"f": spec, "pair": (spec, 1)})  # as the grader builds them for the reference
+    assert built["f"](torch.tensor([2.0, 0.0])).item() == 2.5 and built["pair"][1] == 1
+
+
+def test_a_kernel_cannot_make_the_grader_build_anything() -> None:
+    text, blob = wire.encode(wire.Built("__import__('os').system('echo pwned')"))
+    with pytest.raises(wire.WireError, match="unknown tag"):
+        wire.decode(text, blob, received=True)  # what the grader does with everything the kernel wrote
