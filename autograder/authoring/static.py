@@ -85,9 +85,15 @@ def _question(assignment: Assignment, question: Question) -> list[Finding]:
             findings.append(
                 Finding(WARNING, question.id, case.name, FORGEABLE.format("; ".join(case.forgeable)), where)
             )
+        if case.unchecked:
+            findings.append(Finding(ERROR, question.id, case.name, UNCHECKED.format("; ".join(case.unchecked)), where))
     return findings + tally.findings(question.id)
 
 
+UNCHECKED = (
+    "never checked: {}. The cell has no recorded output, so nothing compares this value and the test passes "
+    "whatever the student wrote: run the master notebook to record it, or write `assert ...`"
+)
 FORGEABLE = (
     "forgeable: judged in the student's kernel, not by the grader: {}. Rewrite each as `assert EXPR == CONSTANT` "
     "or `np.isclose(EXPR, CONSTANT)` (EXPR calls the student's code, the grader compares), or move it into checks.py"
@@ -251,21 +257,23 @@ def _properties(check: QuestionCheck, inputs: dict[str, Any], expected: Any, rep
 
 
 def _stale_examples(assignment: Assignment) -> list[Finding]:
+    """Example notebooks that differ from what their variant builds (missing ones only warn: a
+    release's grading bundle carries variants.py without them), and notebooks no variant builds."""
     if not (assignment.examples / "variants.py").is_file():
         return []
-    findings = []
-    for variant in variants.load_variants(assignment):
+    findings, rebuild = [], f"run `autograder examples {assignment.id}`"
+    listed = variants.load_variants(assignment)
+    for variant in listed:
         path = assignment.examples / f"{variant.name}.ipynb"
-        built = json.loads(json.dumps(variants.build(assignment, variant)))
-        if not path.is_file() or json.loads(path.read_text()) != built:
+        if not path.is_file():
+            findings.append(Finding(WARNING, "", "", f"examples/{path.name} is not built: {rebuild}"))
+        elif json.loads(path.read_text()) != json.loads(json.dumps(variants.build(assignment, variant))):
+            findings.append(Finding(ERROR, "", "", f"examples/{path.name} is stale: {rebuild}"))
+    names = {f"{variant.name}.ipynb" for variant in listed}
+    for path in sorted(assignment.examples.glob("*.ipynb")):
+        if path.name not in names:
             findings.append(
-                Finding(
-                    ERROR,
-                    "",
-                    "",
-                    f"examples/{path.name} is {'missing' if not path.is_file() else 'stale'}: "
-                    f"run `autograder examples {assignment.id}`",
-                )
+                Finding(WARNING, "", "", f"examples/{path.name} is no variant's: delete it, or list its variant")
             )
     return findings
 

@@ -47,6 +47,7 @@ def load_variants(assignment: Assignment) -> list[Variant]:
 
 def build(assignment: Assignment, variant: Variant) -> nbformat.NotebookNode:
     notebook = assignment.student_notebook()
+    notebooks.stamp(notebook, assignment)  # as released: the notebook names its assignment
     base = notebooks.reference_sources(assignment) if variant.base == "reference" else {}
     notebooks.fill_solutions(notebook, assignment, {**base, **variant.solutions})
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")

@@ -130,6 +130,7 @@ class CellTest:
     source: str
     expectation: Expectation
     forgeable: tuple[str, ...]  # "line N: <statement>" for each check still judged in the kernel
+    unchecked: tuple[str, ...] = ()  # "line N: <expression>" whose value nothing checks (no output recorded)
 
     @property
     def inputs(self) -> dict[str, str]:
@@ -147,17 +148,44 @@ def rewrite(source: str, output: str, where: str) -> CellTest:
         raise AssignmentError(f"{where}: the test is not valid Python: {error.msg} (line {error.lineno})") from None
     comparisons: list[Comparison] = []
     forgeable: list[str] = []
+    unchecked: list[str] = []
+    body = _rewritten(module.body, source, output, comparisons, forgeable, unchecked, _called_once(module.body))
+    rewritten = ast.unparse(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])))
+    return CellTest(rewritten, Expectation(tuple(comparisons)), tuple(forgeable), tuple(unchecked))
+
+
+def _rewritten(
+    statements: list[ast.stmt],
+    source: str,
+    output: str,
+    comparisons: list[Comparison],
+    forgeable: list[str],
+    unchecked: list[str],
+    test_functions: set[str],
+) -> list[ast.stmt]:
+    """``statements`` with each comparison replaced by recording its expression; appends what it found.
+
+    The body of a test function the cell calls once (otter's exception-based tests,
+    ``def test_q1(x): assert x == 2`` then ``test_q1(x)``) is taken apart the same way:
+    its values are recorded when it runs, in the order they are written.
+    """
     body: list[ast.stmt] = []
-    last = len(module.body) - 1
-    for index, statement in enumerate(module.body):
+    last = len(statements) - 1
+    for index, statement in enumerate(statements):
+        if isinstance(statement, ast.FunctionDef) and statement.name in test_functions:
+            statement.body = _rewritten(statement.body, source, "", comparisons, forgeable, unchecked, set())
+            body.append(statement)
+            continue
         if isinstance(statement, ast.Assert):
             comparison = _decompose(statement.test, source)
-        elif isinstance(statement, ast.Expr) and (index < last or not output.strip()):
-            comparison = _decompose_call(statement.value, source, statements_only=True)
-        elif isinstance(statement, ast.Expr):
-            comparison, in_kernel = _echoed(statement.value, source, output)
-            if in_kernel:
-                forgeable.append(_line(statement, source))
+        elif isinstance(statement, ast.Expr):  # a comparison written bare is meant to hold, output or not
+            comparison = _decompose(statement.value, source)
+            if comparison is None and index == last and output.strip():
+                comparison, in_kernel = _echoed(statement.value, source, output)
+                if in_kernel:
+                    forgeable.append(_line(statement, source))
+            elif comparison is None and index == last and _looks_checked(statement.value):
+                unchecked.append(_line(statement, source))
         else:
             comparison = None
         if comparison is None:
@@ -166,8 +194,32 @@ def rewrite(source: str, output: str, where: str) -> CellTest:
             continue
         comparisons.append(comparison)
         body.append(_record(comparison, statement))
-    rewritten = ast.unparse(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])))
-    return CellTest(rewritten, Expectation(tuple(comparisons)), tuple(forgeable))
+    return body
+
+
+def _looks_checked(node: ast.expr) -> bool:
+    """An expression whose value a test would check (a comparison, a boolean call), not a bare call for effect."""
+    return isinstance(node, ast.Compare | ast.BoolOp | ast.UnaryOp) or (
+        isinstance(node, ast.Call)
+        and _function_name(node.func).rsplit(".", 1)[-1] in ("isinstance", "all", "any", "callable")
+    )
+
+
+def _called_once(statements: list[ast.stmt]) -> set[str]:
+    """Functions the cell defines and then calls exactly once, as a statement of its own."""
+    defined = {statement.name for statement in statements if isinstance(statement, ast.FunctionDef)}
+    calls = [
+        statement.value.func.id
+        for statement in statements
+        if isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and isinstance(statement.value.func, ast.Name)
+    ]
+    called = {name for name in defined if calls.count(name) == 1}
+    mentioned = [
+        node.id for node in ast.walk(ast.Module(body=statements, type_ignores=[])) if isinstance(node, ast.Name)
+    ]
+    return {name for name in called if mentioned.count(name) == 1}  # no other use: exactly one run
 
 
 def _record(comparison: Comparison, statement: ast.stmt) -> ast.stmt:
@@ -206,19 +258,17 @@ def _decompose(node: ast.expr, source: str) -> Comparison | None:
             if constant is not _NOT_CONSTANT and _constant(recorded) is _NOT_CONSTANT:
                 return Comparison(_source(recorded, source), "==", constant, line=node.lineno)
         return None
-    return _decompose_call(node, source, statements_only=False)
+    return _decompose_call(node, source)
 
 
-def _decompose_call(node: ast.expr, source: str, statements_only: bool) -> Comparison | None:
-    """A call of a closeness or equality function over one constant; ``statements_only``: asserting ones only."""
+def _decompose_call(node: ast.expr, source: str) -> Comparison | None:
+    """A call of a closeness or equality function over one constant, as a comparison; else None."""
     if not isinstance(node, ast.Call) or len(node.args) != 2:
         return None
     name = _function_name(node.func)
     short = name.rsplit(".", 1)[-1]
     key = "math.isclose" if name == "math.isclose" else short
     asserting = short.startswith("assert_")
-    if statements_only and not asserting:
-        return None
     recorded, constant = _split_constant(node.args)
     if recorded is None:
         return None

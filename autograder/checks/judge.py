@@ -77,6 +77,8 @@ def judge(
 ) -> Verdict:
     """The verdict on one probe; with ``hidden``, in words that reveal nothing of the case."""
     verdict = _judge(check, function, inputs, expected, output, device)
+    if hidden and not verdict.passed and isinstance(expected, Expectation) and verdict.kind == Kind.VALUES:
+        return dataclasses.replace(verdict, message="a comparison of the hidden test did not hold")
     return _conceal(verdict, function, output) if hidden and not verdict.passed else verdict
 
 

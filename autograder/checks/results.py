@@ -33,11 +33,16 @@ class CheckResult:
     answer: str = ""  # a failed public check: the digest of the student's value (``protocol.digest``)
 
 
-def question_score(points: float, checks: list[CheckResult]) -> float:
-    """Points in proportion to the weight of passed checks, over the checks that count."""
+def question_score(points: float, checks: list[CheckResult], all_or_nothing: bool = False) -> float:
+    """Points in proportion to the weight of passed checks, over the checks that count.
+
+    ``all_or_nothing``: the points when every counted check passed, else 0.
+    """
     counted = [check for check in checks if check.counted]
     total = sum(check.weight for check in counted)
     earned = sum(check.weight for check in counted if check.passed)
+    if all_or_nothing:
+        return points if counted and all(check.passed for check in counted) else 0.0
     return round(points * earned / total, 4) if total else 0.0
 
 
@@ -48,6 +53,7 @@ class QuestionResult:
     points: float
     score: float
     checks: list[CheckResult]
+    all_or_nothing: bool = False  # scored by ``question_score``'s rule of that name
 
     @property
     def diagnoses(self) -> list[str]:

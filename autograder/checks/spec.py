@@ -57,7 +57,8 @@ class Case:
 
     A master notebook's test cell is a case too: its own ``call`` (instead of the
     question's), and an ``expect``ation of fixed values instead of the reference's answer;
-    ``forgeable`` lists the lines of it that are still judged in the student's kernel.
+    ``forgeable`` lists the lines of it that are still judged in the student's kernel, and
+    ``unchecked`` those whose value nothing checks.
     """
 
     name: str
@@ -67,6 +68,7 @@ class Case:
     call: str = ""
     expect: Expectation | None = None
     forgeable: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
     origin: str = ""  # where the case is written, when not in checks.py ("demo.ipynb, cell 12")
 
 

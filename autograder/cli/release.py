@@ -1,4 +1,7 @@
-"""``autograder release ASSIGNMENT [--output DIR]``: what students download and hosts grade with."""
+"""``autograder release ASSIGNMENT [--output DIR]``: what students download and hosts grade with.
+
+An assignment with an error of the static checks (``authoring.static``) is not released.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
-from autograder.authoring import release
+from autograder.authoring import release, static
 from autograder.course import assignment as assignments
+from autograder.errors import AssignmentError
 
 console = Console(stderr=True)
 
@@ -25,6 +30,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     course = assignments.course_root(args.course)
     assignment = assignments.load(course, args.assignment)
+    errors = [finding for finding in static.check(assignment) if finding.severity == static.ERROR]
+    for finding in errors:
+        console.print(escape(finding.line()), highlight=False)
+    if errors:
+        raise AssignmentError(
+            f"{assignment.id} is not released: {len(errors)} error(s) of `autograder validate {assignment.id} --static`"
+        )
     written = release.release(assignment, course, args.output)
     console.print(f"released [bold]{assignment.id}[/] version {assignment.version} -> {written.root}")
     for label, path in (

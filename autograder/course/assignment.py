@@ -57,6 +57,7 @@ class Question:
     function: str
     devices: tuple[str, ...]
     check: QuestionCheck
+    all_or_nothing: bool = False  # full points only when every check passes (otter's setting)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _gpu_policy(settings: dict, source: Path) -> str:
 
 def _question(question: masters.MasterQuestion, defined: QuestionCheck | None, source: Path) -> Question:
     where = f"{source.name}, question {question.name}"
-    tests = tuple(_test_case(question, test, source) for test in question.tests)
+    tests = tuple(_test_case(question, test, source, share=defined is None) for test in question.tests)
     if defined is None and not tests:
         raise AssignmentError(f"{where}: no test cells and no checks in checks.py")
     if defined is None:
@@ -216,11 +217,15 @@ def _question(question: masters.MasterQuestion, defined: QuestionCheck | None, s
         raise AssignmentError(
             f"{where}: devices must list distinct devices among {', '.join(DEVICES)}, not {list(devices)}"
         )
-    return Question(question.name, question.points, question.function, tuple(devices), check)
+    return Question(question.name, question.points, question.function, tuple(devices), check, question.all_or_nothing)
 
 
-def _test_case(question: masters.MasterQuestion, test: masters.TestCell, source: Path) -> Case:
-    """A test cell as a case: its rewritten source is the case's one input, its comparisons the expectation."""
+def _test_case(question: masters.MasterQuestion, test: masters.TestCell, source: Path, share: bool) -> Case:
+    """A test cell as a case: its rewritten source is the case's one input, its comparisons the expectation.
+
+    ``share``: the question's points are split over its tests as otter splits them (the
+    test's weight is its points); beside the cases of a checks.py entry, a test weighs 1.
+    """
     rewritten = cell_tests.rewrite(
         test.source, test.output, f"{source.name}, question {question.name}, test {test.number} (cell {test.cell})"
     )
@@ -233,10 +238,11 @@ def _test_case(question: masters.MasterQuestion, test: masters.TestCell, source:
         name,
         lambda rng: dict(inputs),
         hidden=test.hidden,
-        weight=float(test.points or 0.0),
+        weight=float(test.points or 0.0) if share else 1.0,
         call=cell_tests.CALL,
         expect=rewritten.expectation,
         forgeable=rewritten.forgeable,
+        unchecked=rewritten.unchecked,
         origin=f"{source.name}, cell {test.cell}",
     )
 

@@ -51,7 +51,8 @@ _MARKER_SUFFIXES = ("# SOLUTION NO PROMPT", "# BEGIN PROMPT", "# END PROMPT", "#
 _BEGIN_TEST_CONFIG = re.compile(r'(?:.\s*=\s*)?""?"?\s*#\s*BEGIN\s*TEST\s*CONFIG', re.IGNORECASE)
 _END_TEST_CONFIG = re.compile(r'""?"?\s*#\s*END\s*TEST\s*CONFIG', re.IGNORECASE)
 ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
-QUESTION_KEYS = {"name", "points", "manual", "check_cell", "export", "all_or_nothing", "devices"}
+# otter's keys (check_cell, export and private_points concern its own release and PDF: accepted, not used), and ours
+QUESTION_KEYS = {"name", "points", "manual", "all_or_nothing", "check_cell", "export", "private_points", "devices"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class MasterQuestion:
     solution: str  # the solution code (autograded) or the model answer (manual), as the solution shows it
     function: str  # the name its solution defines first ("" for a manual question, or one defining none)
     tests: tuple[TestCell, ...]
+    all_or_nothing: bool = False  # otter's: full points only when every test passes
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,6 @@ class _Reader:
         if not isinstance(config.get("name"), str | int) or not str(config["name"]).strip():
             raise self.fail(index, "a question needs a name (`name: q1`)")
         config["name"] = str(config["name"])
-        if config.get("all_or_nothing"):  # otter's; graded here it would silently split points instead
-            raise self.fail(index, "all_or_nothing is not supported: points are split over a question's tests")
         unknown = sorted(set(config) - QUESTION_KEYS)
         if unknown:
             raise self.fail(
@@ -286,8 +286,8 @@ class _Reader:
         if not _is_points(points) and not isinstance(points, dict | list) and points is not None:
             raise self.fail(question.opened, f"question {name!r}: points must be a number, not {points!r}")
         tests = self._tests(question)
-        if isinstance(points, dict):  # otter's {each: N}: N per test
-            points = float(points.get("each", 1)) * len(tests)
+        if isinstance(points, dict | list):  # otter's {each: N} or a list: the tests' points add up
+            points = sum(test.points or 0.0 for test in tests)
         if points is None:
             points = sum(test.points for test in tests) if tests else 1.0
         if not _is_points(points):
@@ -304,6 +304,7 @@ class _Reader:
             ("\n\n".join(question.solution) if manual else code).strip(),
             function,
             tests,
+            bool(config.get("all_or_nothing", False)),
         )
 
     def _tests(self, question: _Question) -> tuple[TestCell, ...]:

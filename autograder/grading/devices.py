@@ -54,7 +54,7 @@ def combine(
             twins = [_untwinned(case) for case in declared.check.cases] if cuda_only else question.checks
             extra = ran.checks if ran is not None else [_not_run(check, why_not, assignment) for check in twins]
             question.checks = [*question.checks, *extra]
-            question.score = question_score(question.points, question.checks)
+            question.score = question_score(question.points, question.checks, question.all_or_nothing)
         result.questions.append(question)
     if gpu is not None:
         result.notebook_problems += [f"on the GPU: {problem}" for problem in gpu.notebook_problems]

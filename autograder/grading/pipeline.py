@@ -209,9 +209,8 @@ def _judge_question(
                 answer=digest(output.value) if compared else "",
             )
         )
-    return QuestionResult(
-        question.id, question.function, question.points, question_score(question.points, checks), checks
-    )
+    score = question_score(question.points, checks, question.all_or_nothing)
+    return QuestionResult(question.id, question.function, question.points, score, checks, question.all_or_nothing)
 
 
 def _verdict(question: Question, planned: PlannedProbe, output: ProbeOutput, hidden: bool) -> Verdict:

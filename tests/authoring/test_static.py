@@ -124,3 +124,30 @@ def test_the_cli_exits_1_on_an_error_without_grading(tmp_path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "equals the reference on every case" in err and "1 error(s)" in err and "grading" not in err
     assert cli.main(["--course", str(course(tmp_path / "sound")), "validate", otter_format.ID, "--static"]) == 0
+
+
+def test_a_comparison_without_a_recorded_output_is_still_judged_and_a_bare_check_is_an_error(tmp_path) -> None:
+    root = course(tmp_path)
+    path = root / "assignments" / otter_format.ID / f"{otter_format.ID}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:  # as if the master notebook had never been run
+        if cell.cell_type == "code":
+            cell.outputs = []
+    nbformat.write(notebook, path)
+    assignment = assignments.load(root, otter_format.ID)
+    (q1,) = [question for question in assignment.questions if question.id == "q1"]
+    assert [
+        case.expect.comparisons[0].statement() for case in q1.check.cases[3:]
+    ] == [  # after the 3 cases of checks.py
+        "cube(2) == 8",
+        "cube(-1) == -1",
+        "isclose(cube(1.5), 3.375)",
+    ]
+    assert "error: q3 / case 'hidden test 3': never checked: line 1: isinstance(best, str)" in " ".join(findings(root))
+
+
+def test_release_refuses_an_assignment_with_a_static_error(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    root = course(tmp_path, CHECKS.replace("lambda x: x * x", "lambda x: x ** 3"))
+    assert cli.main(["--course", str(root), "release", otter_format.ID, "--output", str(tmp_path / "dist")]) == 2
+    assert "is not released: 1 error(s)" in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "dist").exists()

@@ -146,3 +146,25 @@ def test_the_expectation_survives_the_trip_into_public_data() -> None:
 def test_a_test_that_is_not_python_names_its_question_and_cell() -> None:
     with pytest.raises(AssignmentError, match=r"q1, test 2 \(cell 7\): the test is not valid Python"):
         cell_tests.rewrite("square(1) ==", "True", "q1, test 2 (cell 7)")
+
+
+def test_all_or_nothing_gives_the_points_only_when_every_check_passed() -> None:
+    from autograder.checks.results import CheckResult, question_score
+
+    checks = [CheckResult("a", False, 1.0, True), CheckResult("b", False, 2.0, False)]
+    assert question_score(3.0, checks) == 1.0 and question_score(3.0, checks, all_or_nothing=True) == 0.0
+    checks[1].passed = True
+    assert question_score(3.0, checks, all_or_nothing=True) == 3.0
+
+
+def test_an_exception_based_test_function_called_once_is_taken_apart_too() -> None:
+    source = "def test_value(square):\n    assert square(2) == 4\n    assert square(3) == 9\n\ntest_value(square)"
+    test = cell_tests.rewrite(source, "", "q1, test 1")
+    assert [c.expected for c in test.expectation.comparisons] == [4, 9] and test.forgeable == ()
+    assert test.expectation.mismatch(run(test, {"square": lambda v: v * v})) is None
+    assert (
+        "`square(3) == 9` does not hold"
+        in test.expectation.mismatch(run(test, {"square": lambda v: 4 if v == 2 else 0})).describe()
+    )
+    twice = cell_tests.rewrite(source + "\ntest_value(square)", "", "q1, test 1")  # values would come twice
+    assert twice.expectation.comparisons == () and len(twice.forgeable) == 2

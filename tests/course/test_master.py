@@ -114,3 +114,12 @@ def test_a_malformed_master_names_the_cell(tmp_path, cells: list[str], words: st
     with pytest.raises(AssignmentError, match=r"m\.ipynb") as raised:
         write(tmp_path, [nbformat.v4.new_raw_cell(text) for text in cells])
     assert words in str(raised.value)
+
+
+def test_a_points_list_and_all_or_nothing_are_read_as_otter_writes_them(tmp_path) -> None:
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    cells = [raw("# BEGIN QUESTION\nname: q1\npoints: [1, 2]\nall_or_nothing: true\nprivate_points: 3")]
+    cells += [raw("# BEGIN SOLUTION"), code("answer = 42"), raw("# END SOLUTION"), raw("# BEGIN TESTS")]
+    cells += [code("assert answer == 42"), code("assert answer > 0"), raw("# END TESTS"), raw("# END QUESTION")]
+    (question,) = write(tmp_path, cells).questions
+    assert (question.points, [t.points for t in question.tests], question.all_or_nothing) == (3.0, [1.0, 2.0], True)
