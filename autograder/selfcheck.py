@@ -207,9 +207,17 @@ def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict
             if case.expectation:
                 expected = Expectation.from_data(expected)
             verdict = judge(reference, question.function, checks.decode(case.inputs), expected, output)
+            deferred = DEFERRED if verdict.passed and question.properties else ""
             results.append(
                 CheckResult(
-                    case.name, False, 1.0, verdict.passed, verdict.message, verdict.diagnosis, verdict.kind or ""
+                    case.name,
+                    False,
+                    1.0,
+                    verdict.passed,
+                    deferred or verdict.message,
+                    verdict.diagnosis,
+                    verdict.kind or "",
+                    not_run=deferred,
                 )
             )
     score = question_score(question.points, results)
@@ -260,14 +268,21 @@ def _numeric_settings() -> Iterator[None]:
 
 # Words -------------------------------------------------------------------------------------
 
+# A public example whose values match, in a question the grader also judges by properties
+# (an input left unchanged, an objective, a PSNR) that only it runs: no verdict here.
+DEFERRED = "nothing wrong found here, but only the grader can judge it (this question has checks only it runs)"
+
 
 def render(report: QuestionReport) -> str:
     """A question's verdict in the grader's words (``feedback.render``), headed by how many examples pass."""
     question, checks = report.question, report.result.checks
     if not checks:
         return f"{question.id} `{question.function}`: no public examples (graded on hidden inputs only)"
-    passed = sum(check.passed for check in checks)
+    passed = sum(check.passed and not check.not_run for check in checks)
+    deferred = sum(bool(check.not_run) for check in checks)
     heading = f"{question.id} `{question.function}`: {passed} of {len(checks)} public examples pass"
+    if deferred:
+        heading += f", {deferred} can only be judged when graded"
     return "\n".join(question_text(report.result, heading))
 
 
@@ -280,6 +295,9 @@ def closing(reports: list[QuestionReport]) -> str:
     more = f"the grader also runs {hidden} hidden case(s) on inputs you have not seen"
     if with_properties:
         more += f" and checks properties of {', '.join(with_properties)} that this self-check cannot"
+    deferred = [report.question.id for report in reports if any(check.not_run for check in report.result.checks)]
+    if all(report.passed for report in reports) and deferred:
+        return f"No public example fails, but {', '.join(deferred)} can only be judged when graded: {more}."
     if all(report.passed for report in reports):
         return f"{'All public examples pass' if len(reports) > 1 else 'Passed'}. Not a grade yet: {more}."
     failing = sum(not report.passed for report in reports)

@@ -102,14 +102,30 @@ def _linear_case(rng: Rng) -> dict:
 
 
 def _example_linear(rng: Rng) -> dict:
-    X = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 1.0], [2.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
-    W = torch.tensor([[0.5, -0.5, 1.0], [1.0, 0.0, -1.0]])
+    # N=4, D=2, M=3: a wrong scale by N, M, N*M, 2 or 1/2 differs from every other one
+    X = torch.tensor([[1.0, 2.0], [0.0, -1.0], [2.0, 0.0], [1.0, 1.0]])
+    W = torch.tensor([[0.5, -0.5], [1.0, 0.0], [-1.0, 1.0]])
     return {
         "W": W,
-        "b": torch.tensor([0.1, -0.2]),
+        "b": torch.tensor([0.1, -0.2, 0.3]),
         "X": X,
-        "Y": torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [1.0, -1.0]]),
+        "Y": torch.tensor([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0], [2.0, 1.0, 0.0], [1.0, -1.0, 1.0]]),
     }
+
+
+EXAMPLE_SIZES = (
+    "your code uses the notebook example's sizes (N = 4, M = 3), not the inputs': read n, m from Y.shape"
+)
+
+
+def _hard_coded(n: int | None, m: int | None) -> Mistake:
+    """The right formula with N, M or both fixed to the public example's (it passes that example only)."""
+
+    def output(W, b, X, Y):
+        scale = (Y.shape[0] / n if n else 1.0) * (Y.shape[1] / m if m else 1.0)
+        return tuple(scale * g for g in _mse_grads(W, b, X, Y))
+
+    return Mistake(EXAMPLE_SIZES, output)
 
 
 def _by_n(W, b, X, Y):
@@ -127,7 +143,7 @@ def _by_m(W, b, X, Y):
 q2 = QuestionCheck(
     call="linear_mse_grads(W, b, X, Y)",
     cases=(
-        Case("the notebook's N=4, D=3, M=2 example", _example_linear),
+        Case("the notebook's N=4, D=2, M=3 example", _example_linear),
         Case("random N, D, M", _linear_case, hidden=True),
         Case("random N, D, M", _linear_case, hidden=True),
     ),
@@ -142,6 +158,9 @@ q2 = QuestionCheck(
             "gradient accumulated twice (call backward once, or zero .grad in between)",
             _mse_grads,
         ),
+        _hard_coded(4, 3),
+        _hard_coded(4, None),
+        _hard_coded(None, 3),
         Mistake("sum instead of mean: L averages over all N*M entries, so divide by N*M", _by_nm),
         Mistake("you divided by N only: L averages over all N*M entries, so divide by N*M", _by_n),
         Mistake("you divided by M only: L averages over all N*M entries, so divide by N*M", _by_m),

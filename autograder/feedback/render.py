@@ -44,7 +44,7 @@ def check_lines(question: QuestionResult) -> list[tuple[CheckResult, CheckLine]]
             skipped.setdefault((check.device, check.message), []).append(check)
     for (device, message), group in skipped.items():
         count = f"{len(group)} check" + ("s" if len(group) > 1 else "")
-        lines.append((group[0], CheckLine(f"{count} [{device}]", message, "")))
+        lines.append((group[0], CheckLine(count + ("" if device == "cpu" else f" [{device}]"), message, "")))
     return lines
 
 

@@ -5,11 +5,13 @@ diagnosis their author expected; the template scores 0 without a grader fault. T
 are checked by ``authoring.validate.broken_promises``, the code ``autograder validate`` runs.
 """
 
+import contextlib
 import json
 
 import pytest
 
-from autograder.authoring import validate, variants
+from autograder import selfcheck
+from autograder.authoring import public_data, validate, variants
 from autograder.course import assignment as assignments
 from autograder.feedback.render import feedback_text
 from autograder.grading import batch, intake
@@ -53,3 +55,54 @@ def test_example_grades_as_promised(graded: dict, assignment_id: str, variant: v
     assert not result.fault
     assert result.isolated and "NO cgroup" not in result.sandbox, result.sandbox
     assert validate.broken_promises(variant, result) == [], feedback_text(result)
+
+
+# The examples whose cells only define and try the functions (no hostile or broken extra cells):
+# their code runs in this process for the self-check, as in a student's notebook.
+PLAIN = [(assignment_id, variant) for assignment_id, variant in CASES if not variant.extra_cells]
+
+
+@pytest.fixture(scope="module")
+def public_checks(tmp_path_factory) -> dict:
+    """Each assignment's public data as its release writes it, loaded as the student's check() loads it."""
+    folder = tmp_path_factory.mktemp("public")
+    loaded = {}
+    for assignment_id in assignments.available(COURSE):
+        text, blob = public_data.build(assignments.load(COURSE, assignment_id))
+        text_path, blob_path = selfcheck.data_paths(folder, assignment_id)
+        text_path.write_text(text)
+        blob_path.write_bytes(blob)
+        loaded[assignment_id] = selfcheck.load(folder, assignment_id)
+    return loaded
+
+
+def notebook_namespace(path) -> dict:
+    """The example's code cells run top to bottom, a failing cell skipped, as a kernel would."""
+    namespace: dict = {"__name__": "__main__"}
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and not source.lstrip().startswith(("check(", "%")):
+            with contextlib.suppress(Exception):  # a stub raising NotImplementedError in its example cell
+                exec(compile(source, str(path), "exec"), namespace)
+    return namespace
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("assignment_id", "variant"), PLAIN, ids=[f"{a}-{v.name}" for a, v in PLAIN])
+def test_the_self_check_never_passes_a_public_example_the_grader_fails(
+    graded: dict, public_checks: dict, assignment_id: str, variant: variants.Variant
+) -> None:
+    result = graded[(assignment_id, variant.name)]
+    namespace = notebook_namespace(COURSE / "assignments" / assignment_id / "examples" / f"{variant.name}.ipynb")
+    reports = {
+        report.question.id: report for report in selfcheck.SelfCheck(public_checks[assignment_id], namespace).run()
+    }
+    for question in result.questions:
+        grader = [
+            check for check in question.checks if not check.hidden and not check.not_run and check.device == "cpu"
+        ]
+        mine = reports[question.id].result.checks
+        assert [check.case for check in mine] == [check.case for check in grader]
+        for own, graders in zip(mine, grader, strict=True):
+            if not own.not_run:  # a verdict: the grader's, exactly
+                assert own.passed == graders.passed, (question.id, own.case, own.message, graders.message)

@@ -52,8 +52,27 @@ def test_renamed_reordered_notebook_checks_by_its_metadata(tmp_path: Path, capsy
     assert "hidden check" not in out  # none was run
 
 
-def test_notebook_without_assignment_metadata_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_notebook_without_assignment_metadata_and_no_graded_function_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     nbformat.write(notebook, tmp_path / "homework.ipynb")
     assert cli.main(["check", str(tmp_path / "homework.ipynb")]) == 2
-    assert "does not say which assignment it belongs to" in " ".join(capsys.readouterr().err.split())
+    err = " ".join(capsys.readouterr().err.split())
+    assert "does not say which assignment it belongs to" in err and "name it with --assignment ID" in err
+
+
+@needs_bwrap
+def test_notebook_without_metadata_is_checked_as_the_assignment_its_functions_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    notebook = mangled_solution()
+    del notebook.metadata["autograder"]  # an editor dropped it, or the student started from scratch
+    nbformat.write(notebook, tmp_path / "mine.ipynb")
+    assert cli.main(["check", str(tmp_path / "mine.ipynb"), "--cell-timeout", "10"]) == 0
+    captured = capsys.readouterr()
+    assert "checking it as tensors, the one whose functions it defines" in " ".join(captured.err.split())
+    assert "q1 image_to_batch: 0 / 2" in captured.out and "q5 channels_last_to_first: 2 / 2" in captured.out
+    assert cli.main(["check", str(tmp_path / "mine.ipynb"), "--assignment", "sgd", "--cell-timeout", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "q1 sgd_step: 0 / 2" in out and "not defined in your notebook" in out

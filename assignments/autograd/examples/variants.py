@@ -29,6 +29,24 @@ def linear_mse_grads(W, b, X, Y):
         loses=("q2",), diagnosis="sum instead of mean",
     ),
     Variant(
+        "q2_divides_by_n", "linear_mse_grads averaging over the N rows only",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    G = 2 * (X @ W.T + b - Y) / Y.shape[0]
+    return G.T @ X, G.sum(dim=0)
+"""},
+        loses=("q2",), diagnosis="you divided by N only",
+    ),
+    Variant(
+        "q2_hard_coded_sizes", "linear_mse_grads with the example's N and M written in",
+        solutions={"linear_mse_grads": """
+def linear_mse_grads(W, b, X, Y):
+    G = 2 * (X @ W.T + b - Y) / (4 * 3)
+    return G.T @ X, G.sum(dim=0)
+"""},
+        loses=("q2",), diagnosis="the notebook example's sizes",
+    ),
+    Variant(
         "q2_transposed_dW", "linear_mse_grads returning X^T G, shape (D, M)",
         solutions={"linear_mse_grads": """
 def linear_mse_grads(W, b, X, Y):
