@@ -61,18 +61,26 @@ class AddSelfCheck:
         for end, question_id in sorted(placements, reverse=True):
             cells.insert(
                 end,
-                _cell("code", f'check("{question_id}")', notebooks.release_cell_id(assignment, f"check-{question_id}")),
+                _cell(
+                    "code",
+                    CHECK_SOURCE.format(question=question_id),
+                    notebooks.release_cell_id(assignment, f"check-{question_id}"),
+                ),
             )
         cells += [
             _cell("markdown", FINAL_TEXT, notebooks.release_cell_id(assignment, "check-all-text")),
-            _cell("code", "check()", notebooks.release_cell_id(assignment, "check-all")),
+            _cell(
+                "code",
+                CHECK_SOURCE.format(question="").replace('""', ""),
+                notebooks.release_cell_id(assignment, "check-all"),
+            ),
         ]
         first_code = next(index for index, cell in enumerate(cells) if cell.cell_type == "code")
         cells[first_code + 1 : first_code + 1] = [
             _cell("markdown", SETUP_TEXT, notebooks.release_cell_id(assignment, "check-text")),
             _cell(
                 "code",
-                SETUP_SOURCE.format(assignment=assignment.id),
+                SETUP_SOURCE.format(assignment=assignment.id, wheel=package.wheel_name()),
                 notebooks.release_cell_id(assignment, "check-setup"),
             ),
         ]
@@ -345,10 +353,19 @@ of other sizes. See README.md for the one-time install."""
 SETUP_SOURCE = """\
 try:
     from autograder.selfcheck import self_check
-except ImportError:  # the course package is not installed here (the grader does not need it)
-    def self_check(assignment, namespace):
-        return lambda question=None: print("self-check unavailable: install the course package (README.md)")
+except ImportError as missing:  # not installed for this kernel's Python (the grader does not need it)
+    def self_check(assignment, namespace, missing=getattr(missing, "name", None) or "autograder"):
+        import sys
+        package = "{wheel}" if missing == "autograder" else missing
+        return lambda question=None: print(
+            f"self-check unavailable: this kernel's Python ({{sys.executable}}) cannot import {{missing}}. "
+            f"Run `%pip install {{package}}` in a cell (in this notebook's folder), then this cell again; "
+            "or switch to the kernel of the Python you installed the course package for (README.md)."
+        )
 check = self_check("{assignment}", globals())"""
+
+# The comment is what a student sees in the NameError's traceback after a kernel restart.
+CHECK_SOURCE = 'check("{question}")  # NameError? run the setup cell near the top first'
 
 FINAL_TEXT = """\
 ## Before you submit

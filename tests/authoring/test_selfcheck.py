@@ -121,3 +121,30 @@ def test_check_works_from_the_released_student_folder_alone(released: dict, tmp_
     assert "0 of 2 public examples pass: you forgot to divide by 255" in wrong
     assert "FAIL example: grayscale 2x3 ramp:" in wrong and "your values are 255 times the expected ones" in wrong
     assert json.loads(wrong.split("=== loaded ")[1].replace("'", '"')) == []
+
+
+@pytest.mark.parametrize(("missing", "install"), [("autograder", "autograder-"), ("safetensors", "safetensors")])
+def test_the_setup_cell_says_what_to_install_into_which_python(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, missing: str, install: str
+) -> None:
+    import builtins
+
+    from autograder.authoring.release import SETUP_SOURCE
+
+    real_import = builtins.__import__
+
+    def without(name, *args, **kwargs):
+        if name.startswith("autograder"):
+            error = ModuleNotFoundError(f"No module named {missing!r}")
+            error.name = missing
+            raise error
+        return real_import(name, *args, **kwargs)
+
+    namespace: dict = {}
+    source = SETUP_SOURCE.format(assignment="tensors", wheel="autograder-1.0-py3-none-any.whl")
+    monkeypatch.setattr(builtins, "__import__", without)
+    exec(source, namespace)
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    namespace["check"]("q1")
+    out = capsys.readouterr().out
+    assert f"cannot import {missing}" in out and f"`%pip install {install}" in out and sys.executable in out
