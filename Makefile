@@ -5,7 +5,8 @@
 # make bench    -- time grading against plain nbconvert and otter-grader, and the similarity report of 300 (minutes; not part of make test)
 VENV := .venv
 PY := $(VENV)/bin/python
-ASSIGNMENTS := $(notdir $(patsubst %/assignment.toml,%,$(wildcard assignments/*/assignment.toml)))
+# Every assignments/<id>/ holding its master notebook <id>.ipynb.
+ASSIGNMENTS := $(foreach folder,$(wildcard assignments/*),$(if $(wildcard $(folder)/$(notdir $(folder)).ipynb),$(notdir $(folder))))
 GRADE_FLAGS ?= --cell-timeout 10
 VALIDATE_FLAGS ?= --cell-timeout 10
 BENCH_FLAGS ?=

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograder.course import assignment as assignments
 from tests.conftest import COURSE
 
 
@@ -29,3 +30,11 @@ def test_skipping_the_sandbox_tests_is_loud(tmp_path: Path) -> None:
     done = run_suite(tmp_path, AUTOGRADER_SKIP_SANDBOX_TESTS="1")
     assert done.returncode == 0, done.stdout
     assert "SANDBOX NOT TESTED" in done.stdout and "skipped" in done.stdout
+
+
+def test_make_grade_and_validate_cover_every_assignment() -> None:
+    """The Makefile finds assignments by their master notebooks; an empty list would grade nothing, silently."""
+    expected = assignments.available(COURSE)
+    for target in ("grade", "validate"):
+        plan = subprocess.run(["make", "-n", target], cwd=COURSE, capture_output=True, text=True, check=True).stdout
+        assert f"for assignment in {' '.join(expected)}; do" in plan, plan
