@@ -46,7 +46,7 @@ def test_a_failed_test_says_which_comparison_did_not_hold(graded: dict) -> None:
     assert q3.summary == "`best == 'ada'` does not hold: `best` is 'bob'"
     (q2,) = [question for question in graded["triangular_drifts"].questions if question.id == "q2"]
     hidden = [check for check in q2.checks if check.hidden]
-    assert [check.message for check in hidden] == ["a comparison of the hidden test did not hold"]  # nothing of it shown
+    assert [check.message for check in hidden] == ["a comparison of the hidden test did not hold"]  # nothing else
 
 
 @needs_bwrap
