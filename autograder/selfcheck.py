@@ -87,6 +87,7 @@ class PublicQuestion:
     cases: tuple[PublicCase, ...]
     hidden_cases: int
     properties: int  # property checks only the grader runs
+    output_names: tuple[str, ...] = ()  # the parts of a tuple answer (``QuestionCheck.output_names``)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
         cases,
         int(entry["hidden_cases"]),
         int(entry["properties"]),
+        tuple(str(name) for name in entry["output_names"]),
     )
 
 
@@ -202,6 +204,7 @@ def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict
                 cases=(),
                 rule=question.rule,
                 mistakes=tuple(_constant_mistake(checks, mistake) for mistake in case.mistakes),
+                output_names=question.output_names,
             )
             expected = checks.decode(case.expected)
             if case.expectation:

@@ -142,6 +142,7 @@ def _by_m(W, b, X, Y):
 
 q2 = QuestionCheck(
     call="linear_mse_grads(W, b, X, Y)",
+    output_names=("dW", "db"),
     cases=(
         Case("the notebook's N=4, D=2, M=3 example", _example_linear),
         Case("random N, D, M", _linear_case, hidden=True),

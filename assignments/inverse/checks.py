@@ -406,6 +406,7 @@ def _monotone_or_divergent(observation: Observation) -> str | None:
 
 q4 = QuestionCheck(
     call="gradient_descent_deblur(f, kernel, lam, step, iters)",
+    output_names=("u", "history"),
     properties=(_monotone_or_divergent,),
     picture=lambda o: _reconstruction(
         o, o.actual[0], o.expected[0], curves={"yours": o.actual[1], "reference": o.expected[1]}

@@ -65,6 +65,7 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
                 "points": question.points,
                 "call": check.call,
                 "driver": check.driver,
+                "output_names": list(check.output_names),
                 "rule": f"{question.id}/rule",
                 "hidden_cases": sum(case.hidden for case in check.cases),
                 "properties": len(check.properties),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.checks.cell_tests import Expectation
-from autograder.checks.compare import compare
+from autograder.checks.compare import Mismatch, compare
 from autograder.checks.kinds import Kind
 from autograder.checks.spec import Mistake, Observation, QuestionCheck
 from autograder.protocol import wire
@@ -138,7 +138,7 @@ def _judge(
     if isinstance(expected, Expectation):  # a test cell's recorded values; no mistake to name
         mismatch = expected.mismatch(output.value)
         return Verdict(False, mismatch.describe(), kind=mismatch.kind) if mismatch else Verdict(True)
-    mismatch = compare(output.value, expected, check.rule, device)
+    mismatch = _named(compare(output.value, expected, check.rule, device), check.output_names)
     if mismatch is not None and mismatch.kind == Kind.DEVICE:
         return Verdict(False, mismatch.describe(), HARD_CODED_CPU if device != "cpu" else HARD_CODED_GPU, "device")
     if mismatch is not None:
@@ -149,6 +149,14 @@ def _judge(
         if problem:
             return Verdict(False, problem, kind=Kind.PROPERTY)
     return Verdict(True)
+
+
+def _named(mismatch: Mismatch | None, names: tuple[str, ...]) -> Mismatch | None:
+    """The mismatch with its leading ``[i]`` replaced by the name of the answer's part i ("at dW: ...")."""
+    found = re.match(r"\[(\d+)\]", mismatch.path) if mismatch is not None and names else None
+    if found is None or int(found.group(1)) >= len(names):
+        return mismatch
+    return dataclasses.replace(mismatch, path=names[int(found.group(1))] + mismatch.path[found.end() :])
 
 
 def _diagnose(check: QuestionCheck, inputs: dict[str, Any], actual: Any, device: str) -> str:

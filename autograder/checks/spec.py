@@ -128,6 +128,7 @@ class QuestionCheck:
     keep_inputs: bool = False
     driver: str = ""
     picture: Callable[[Observation], Picture] | None = None
+    output_names: tuple[str, ...] = ()  # the parts of a tuple answer, for the feedback: ("dW", "db")
 
     def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any], call: str = "") -> Any:
         """The call's value in a namespace (the grader uses this with the reference); ``call``: a case's own."""

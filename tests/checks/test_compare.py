@@ -106,3 +106,14 @@ def test_no_relative_difference_against_expected_zeros() -> None:
     assert "relative" not in mismatch.message.split("(allowed")[0]
     mixed = compare(wire.Received(torch.tensor([0.5, 2.0]), "tensor", "cpu", "torch.Tensor"), torch.tensor([0.0, 1.0]))
     assert mixed is not None and "greatest relative difference 1 at (1,)" in mixed.message
+
+
+def test_the_parts_of_a_tuple_answer_are_named_in_the_feedback() -> None:
+    from autograder.checks.judge import judge
+    from autograder.checks.spec import QuestionCheck
+    from autograder.protocol.probes import ProbeOutput, ProbeStatus
+
+    check = QuestionCheck(call="f()", cases=(), output_names=("dW", "db"))
+    returned = wire.decode(*wire.encode((torch.ones(2), torch.zeros(3))), received=True)
+    verdict = judge(check, "f", {}, (torch.ones(2), torch.ones(3)), ProbeOutput(ProbeStatus.OK, value=returned))
+    assert verdict.message.startswith("at db: ") and not verdict.passed
