@@ -12,6 +12,7 @@ vocabulary (docs/authoring.md explains every part):
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from autograder.errors import UsageError
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 CELLS = (
-    ("raw", "# ASSIGNMENT CONFIG\nname: {id}\nautograder:\n  title: {title}\n  version: '1'"),
+    ("raw", "# ASSIGNMENT CONFIG\nname: {id}\nautograder:\n  title: {title_yaml}\n  version: '1'"),
     (
         "markdown",
         "# Assignment `{id}`: {title}\n\nFill in the functions below (replace each `raise NotImplementedError`), "
@@ -141,6 +142,7 @@ def create(root: Path, assignment_id: str, title: str = "") -> list[Path]:
     if folder.exists():
         raise UsageError(f"{folder} already exists: choose another id, or edit that assignment")
     words = {"id": assignment_id, "title": title or assignment_id.replace("_", " ").capitalize()}
+    words["title_yaml"] = json.dumps(words["title"])  # a JSON string is a YAML string, whatever ":" or "#" it holds
     (folder / "examples").mkdir(parents=True)
     written = [folder / f"{assignment_id}.ipynb", folder / "checks.py", folder / "examples" / "variants.py"]
     nbformat.write(_master(words), written[0])

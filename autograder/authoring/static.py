@@ -231,16 +231,16 @@ def _solution_passes_its_test(
     assignment: Assignment, check: QuestionCheck, case: Case, inputs: dict[str, Any], report: _Report
 ) -> None:
     """A test cell run against the solutions (in this process: they are the instructor's)."""
+    namespace = report.attempt("running the master notebook's code raised", lambda: assignment.master_namespace)
+    if namespace is FAILED:
+        return
     recorded = report.attempt(
-        "the solution fails its own test (it raised)",
-        make_call,
-        case.call,
-        call_scope(vars(assignment.reference), check.driver),
-        inputs,
+        "the solution fails its own test (it raised)", make_call, case.call, call_scope(namespace, check.driver), inputs
     )
     if recorded is FAILED or case.expect is None:
         return
-    mismatch = case.expect.mismatch(recorded)
+    received = wire.decode(*wire.encode(recorded), received=True)  # as the grader reads a student's
+    mismatch = case.expect.mismatch(received)
     if mismatch is not None:
         report.add(ERROR, f"the solution fails its own test: {mismatch.describe()}")
 

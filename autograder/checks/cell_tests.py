@@ -45,20 +45,33 @@ DRIVER = f'''
 def {RUNNER}(source):
     scope = dict(globals())
     recorded = []
-    scope["{RECORD}"] = recorded.append
+    scope["{RECORD}"] = lambda index, value: recorded.append([index, value])
     exec(compile(source, "<test cell>", "exec"), scope)
     return recorded
 '''
 # Tolerances of the closeness functions a test may call, as their libraries define them.
 NUMPY_CLOSE = {"rtol": 1e-5, "atol": 1e-8}
+# Called as module.function, so the library is known: a bare `isclose` (numpy's? math's?) is not taken apart.
 CLOSENESS: dict[str, tuple[str, dict[str, float], dict[str, str]]] = {
-    # name: (how, default tolerances, the function's keyword -> ours)
-    "isclose": ("isclose", NUMPY_CLOSE, {"rtol": "rtol", "atol": "atol"}),
-    "allclose": ("allclose", NUMPY_CLOSE, {"rtol": "rtol", "atol": "atol"}),
-    "assert_allclose": ("allclose", {"rtol": 1e-7, "atol": 0.0}, {"rtol": "rtol", "atol": "atol"}),
+    # module.function: (how, default tolerances, the function's keyword -> ours)
+    **{
+        f"{module}.{name}": (name, NUMPY_CLOSE, {"rtol": "rtol", "atol": "atol"})
+        for module in ("np", "numpy", "torch")
+        for name in ("isclose", "allclose")
+    },
+    **{
+        f"{module}.testing.assert_allclose": (
+            "assert_allclose",
+            {"rtol": 1e-7, "atol": 0.0},
+            {"rtol": "rtol", "atol": "atol"},
+        )
+        for module in ("np", "numpy")
+    },
     "math.isclose": ("math.isclose", {"rtol": 1e-9, "atol": 0.0}, {"rel_tol": "rtol", "abs_tol": "atol"}),
 }
-EQUALITY_FUNCTIONS = ("assert_equal", "assert_array_equal")
+EQUALITY_FUNCTIONS = tuple(
+    f"{module}.testing.{name}" for module in ("np", "numpy") for name in ("assert_equal", "assert_array_equal")
+)
 CONSTANT_BUILDERS = ("tensor", "array", "asarray", "as_tensor")
 TRUE_OUTPUTS = ("True", "np.True_", "tensor(True)")
 
@@ -73,6 +86,7 @@ class Comparison:
     rtol: float = 0.0
     atol: float = 0.0
     line: int = 0
+    constant_first: bool = False  # the test wrote the constant as the first argument (closeness is not symmetric)
 
     def holds(self, actual: Any) -> bool:
         try:
@@ -82,9 +96,9 @@ class Comparison:
 
     def statement(self) -> str:
         """The comparison as the test wrote it, in short."""
-        if self.how == "output":
+        if self.how in ("output", "text"):
             return f"{self.expression} shows {self.expected!r}"
-        if self.how == "==":
+        if self.how in ("==", "array_equal"):
             return f"{self.expression} == {self.expected!r}"
         return f"{self.how}({self.expression}, {self.expected!r})"
 
@@ -110,9 +124,14 @@ class Expectation:
         return cls(comparisons)
 
     def mismatch(self, actual: Any) -> Mismatch | None:
-        if not isinstance(actual, list) or len(actual) != len(self.comparisons):
-            return Mismatch(Kind.UNREADABLE, "", "the test did not run to its end")
-        for comparison, value in zip(self.comparisons, actual, strict=True):
+        """The first comparison that does not hold; ``actual`` is what the cell recorded: [index, value] pairs."""
+        pairs = actual if isinstance(actual, list) else []
+        indices = [pair[0] for pair in pairs if isinstance(pair, list) and len(pair) == 2]
+        if len(indices) != len(pairs) or sorted(indices) != list(range(len(self.comparisons))):
+            return Mismatch(Kind.UNREADABLE, "", "the test did not run to its end (each comparison once)")
+        values = dict((pair[0], pair[1]) for pair in pairs)
+        for index, comparison in enumerate(self.comparisons):
+            value = values[index]
             if not comparison.holds(value):
                 return Mismatch(
                     Kind.VALUES,
@@ -150,6 +169,8 @@ def rewrite(source: str, output: str, where: str) -> CellTest:
     forgeable: list[str] = []
     unchecked: list[str] = []
     body = _rewritten(module.body, source, output, comparisons, forgeable, unchecked, _called_once(module.body))
+    if not comparisons and not forgeable and not unchecked:  # nothing in it can fail but an exception
+        unchecked.append("the whole cell: it compares nothing and asserts nothing, so it checks only that it runs")
     rewritten = ast.unparse(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])))
     return CellTest(rewritten, Expectation(tuple(comparisons)), tuple(forgeable), tuple(unchecked))
 
@@ -176,11 +197,22 @@ def _rewritten(
             statement.body = _rewritten(statement.body, source, "", comparisons, forgeable, unchecked, set())
             body.append(statement)
             continue
+        if (
+            isinstance(statement, ast.FunctionDef)
+            and statement.name.startswith("test")
+            and not _calls(statements, statement.name)
+        ):
+            unchecked.append(f"{_line(statement, source)} (never called, so its asserts never run)")
         if isinstance(statement, ast.Assert):
             comparison = _decompose(statement.test, source)
         elif isinstance(statement, ast.Expr):  # a comparison written bare is meant to hold, output or not
             comparison = _decompose(statement.value, source)
-            if comparison is None and index == last and output.strip():
+            if comparison is None and index == last and output.strip() and _printed(statement.value):
+                argument = statement.value.args[0]  # type: ignore[attr-defined]
+                comparison = Comparison(
+                    f"str({_source(argument, source)})", "text", output.strip(), line=statement.lineno
+                )
+            elif comparison is None and index == last and output.strip():
                 comparison, in_kernel = _echoed(statement.value, source, output)
                 if in_kernel:
                     forgeable.append(_line(statement, source))
@@ -192,9 +224,20 @@ def _rewritten(
             forgeable += [_line(node, source) for node in ast.walk(statement) if _judges_in_kernel(node)]
             body.append(statement)
             continue
+        body.append(_record(comparison, len(comparisons), statement))
         comparisons.append(comparison)
-        body.append(_record(comparison, statement))
     return body
+
+
+def _printed(node: ast.expr) -> bool:
+    """``print(X)``: one argument, nothing else (its text is what the test recorded)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "print"
+        and len(node.args) == 1
+        and not node.keywords
+    )
 
 
 def _looks_checked(node: ast.expr) -> bool:
@@ -202,6 +245,14 @@ def _looks_checked(node: ast.expr) -> bool:
     return isinstance(node, ast.Compare | ast.BoolOp | ast.UnaryOp) or (
         isinstance(node, ast.Call)
         and _function_name(node.func).rsplit(".", 1)[-1] in ("isinstance", "all", "any", "callable")
+    )
+
+
+def _calls(statements: list[ast.stmt], name: str) -> bool:
+    module = ast.Module(body=statements, type_ignores=[])
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+        for node in ast.walk(module)
     )
 
 
@@ -222,11 +273,11 @@ def _called_once(statements: list[ast.stmt]) -> set[str]:
     return {name for name in called if mentioned.count(name) == 1}  # no other use: exactly one run
 
 
-def _record(comparison: Comparison, statement: ast.stmt) -> ast.stmt:
+def _record(comparison: Comparison, index: int, statement: ast.stmt) -> ast.stmt:
     value = ast.parse(comparison.expression, mode="eval").body
     if comparison.how == "output":
         value = ast.Call(ast.Name("repr", ast.Load()), [value], [])
-    call = ast.Call(ast.Name(RECORD, ast.Load()), [value], [])
+    call = ast.Call(ast.Name(RECORD, ast.Load()), [ast.Constant(index), value], [])
     return ast.copy_location(ast.Expr(call), statement)
 
 
@@ -266,24 +317,22 @@ def _decompose_call(node: ast.expr, source: str) -> Comparison | None:
     if not isinstance(node, ast.Call) or len(node.args) != 2:
         return None
     name = _function_name(node.func)
-    short = name.rsplit(".", 1)[-1]
-    key = "math.isclose" if name == "math.isclose" else short
-    asserting = short.startswith("assert_")
     recorded, constant = _split_constant(node.args)
     if recorded is None:
         return None
-    if short in EQUALITY_FUNCTIONS and asserting and not node.keywords:
-        return Comparison(_source(recorded, source), "==", constant, line=node.lineno)
-    if key not in CLOSENESS or (asserting and key != "assert_allclose"):
+    if name in EQUALITY_FUNCTIONS and not node.keywords:
+        return Comparison(_source(recorded, source), "array_equal", constant, line=node.lineno)
+    if name not in CLOSENESS:
         return None
-    how, defaults, keywords = CLOSENESS[key]
+    how, defaults, keywords = CLOSENESS[name]
     tolerances = dict(defaults)
     for keyword in node.keywords:
         value = _constant(keyword.value)
         if keyword.arg not in keywords or not isinstance(value, int | float):
             return None  # equal_nan, a tolerance computed at run time, ...
         tolerances[keywords[keyword.arg]] = float(value)
-    return Comparison(_source(recorded, source), how, constant, line=node.lineno, **tolerances)
+    first = recorded is node.args[1]  # numpy scales the tolerance by the second argument
+    return Comparison(_source(recorded, source), how, constant, line=node.lineno, constant_first=first, **tolerances)
 
 
 def _split_constant(args: list[ast.expr]) -> tuple[ast.expr | None, Any]:
@@ -350,10 +399,15 @@ def _shown(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """A decoded value as Python would compare it: tensors (inside containers too) as plain tensors or numbers."""
     if isinstance(value, Received):
         return value.data.item() if value.data.numel() == 1 and value.data.ndim == 0 else value.data
     if isinstance(value, Opaque):
         raise TypeError("an object the grader does not read")
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value
 
 
@@ -375,15 +429,35 @@ def _equal(comparison: Comparison, actual: Any) -> bool:
     return isinstance(outcome, bool | np.bool_) and bool(outcome)
 
 
+def _close(comparison: Comparison, actual: Any) -> np.ndarray:
+    """numpy's closeness, with the arguments in the order the test wrote them (the second scales rtol)."""
+    values, expected = _numbers(actual), np.asarray(comparison.expected, np.float64)
+    first, second = (expected, values) if comparison.constant_first else (values, expected)
+    np.broadcast_shapes(values.shape, expected.shape)  # a shape mismatch fails, as it raises in numpy
+    return np.isclose(first, second, comparison.rtol, comparison.atol, equal_nan=comparison.how == "assert_allclose")
+
+
 def _isclose(comparison: Comparison, actual: Any) -> bool:
-    close = np.isclose(_numbers(actual), np.asarray(comparison.expected, np.float64), comparison.rtol, comparison.atol)
+    close = _close(comparison, actual)
     return close.size == 1 and bool(close.reshape(-1)[0])
 
 
 def _allclose(comparison: Comparison, actual: Any) -> bool:
+    return bool(_close(comparison, actual).all())
+
+
+def _assert_allclose(comparison: Comparison, actual: Any) -> bool:
+    """``np.testing.assert_allclose``: shapes must match (a scalar constant stands for any shape), NaN equals NaN."""
     values, expected = _numbers(actual), np.asarray(comparison.expected, np.float64)
-    np.broadcast_shapes(values.shape, expected.shape)  # a shape mismatch fails, as it raises in numpy
-    return bool(np.isclose(values, expected, comparison.rtol, comparison.atol).all())
+    return (expected.ndim == 0 or values.shape == expected.shape) and bool(_close(comparison, actual).all())
+
+
+def _array_equal(comparison: Comparison, actual: Any) -> bool:
+    """``assert_array_equal``/``assert_equal``: same shape (a scalar stands for any), every element equal."""
+    plain = _plain(actual)
+    values = plain.detach().numpy() if isinstance(plain, torch.Tensor) else np.asarray(plain)
+    expected = np.asarray(comparison.expected)
+    return (expected.ndim == 0 or values.shape == expected.shape) and bool(np.all(values == expected))
 
 
 def _math_isclose(comparison: Comparison, actual: Any) -> bool:
@@ -400,8 +474,11 @@ def _output(comparison: Comparison, actual: Any) -> bool:
 
 JUDGES: dict[str, Callable[[Comparison, Any], bool]] = {
     "==": _equal,
+    "array_equal": _array_equal,
     "isclose": _isclose,
     "allclose": _allclose,
+    "assert_allclose": _assert_allclose,
     "math.isclose": _math_isclose,
     "output": _output,
+    "text": _output,  # what print showed: the recorded str of its argument
 }

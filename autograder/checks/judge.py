@@ -77,8 +77,15 @@ def judge(
 ) -> Verdict:
     """The verdict on one probe; with ``hidden``, in words that reveal nothing of the case."""
     verdict = _judge(check, function, inputs, expected, output, device)
-    if hidden and not verdict.passed and isinstance(expected, Expectation) and verdict.kind == Kind.VALUES:
-        return dataclasses.replace(verdict, message="a comparison of the hidden test did not hold")
+    if (
+        hidden and not verdict.passed and isinstance(expected, Expectation)
+    ):  # its lines are the test's, not the student's
+        if verdict.kind == Kind.ERROR:
+            return dataclasses.replace(
+                verdict, message=f"the hidden test raised {exception_name(output.error.get('type', ''))}"
+            )
+        if verdict.kind == Kind.VALUES:
+            return dataclasses.replace(verdict, message="a comparison of the hidden test did not hold")
     return _conceal(verdict, function, output) if hidden and not verdict.passed else verdict
 
 

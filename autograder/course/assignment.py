@@ -17,9 +17,11 @@ assignment is loaded, not halfway through grading 300 notebooks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib.util
+import io
 import linecache
 import os
 import sys
@@ -27,6 +29,7 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import nbformat
 
@@ -103,6 +106,28 @@ class Assignment:
         assignment whose solutions import a package this host lacks still grades them.
         """
         return _reference(self.master, f"autograder_course.{self.id}.reference")
+
+    @functools.cached_property
+    def master_namespace(self) -> dict[str, Any]:
+        """The solution notebook's code cells run top to bottom here, as otter runs a master notebook.
+
+        Test cells are validated against it: they may use names any cell defines (provided
+        data, helpers), not only the solutions. Printed output is swallowed.
+        """
+        namespace: dict[str, Any] = {"__name__": "__main__"}
+        code = [cell.source for cell in self.master.solution.cells if cell.cell_type == "code"]
+        for number, source in enumerate(code, start=1):
+            python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    exec(compile(python, f"<{self.master.path.name}: code cell {number}>", "exec"), namespace)
+            except Exception as error:
+                first = source.strip().splitlines()[0][:60] if source.strip() else ""
+                why = f"{type(error).__name__}: {error}"
+                raise AssignmentError(
+                    f"{self.master.path.name}: its code cell {number} (`{first}`) raised {why}"
+                ) from None
+        return namespace
 
     @property
     def examples(self) -> Path:

@@ -41,12 +41,15 @@ import yaml
 from autograder.errors import AssignmentError
 
 KEY = "autograder"
-BLOCKS = ("question", "solution", "prompt", "tests")
 _BOUNDARY = re.compile(r"#\s+(begin|end)\s+(question|solution|prompt|tests)\b", re.IGNORECASE)
 _CONFIG = re.compile(r"#\s+assignment\s+config\s*$", re.IGNORECASE)
 _BEGIN_SOLUTION = re.compile(r"(\s*)# BEGIN SOLUTION( NO PROMPT)?")
-_SOLUTION_ASSIGNMENT = re.compile(r"(\s*(?:[\w.]+(?=[^\w.])(?:\[['\"]?.*['\"]?\])*(?:,\s*)?)+\s*=).* ?# ?SOLUTION\s*$")
-_SOLUTION_LINE = re.compile(r"(\s*).* ?# ?SOLUTION\s*$")
+# otter's rules, matched from the line's start: any line holding the marker loses what follows the "=",
+# or everything (a subscript target keeps only a quoted key, so `a[i] = b[j] == c` keeps no answer)
+_SOLUTION_ASSIGNMENT = re.compile(
+    r"(\s*(?:[\w.]+(?=[^\w.])(?:\[(?:'[^']*'|\"[^\"]*\"|\w+)\])*(?:,\s*)?)+\s*=)[^=].* ?# ?SOLUTION"
+)
+_SOLUTION_LINE = re.compile(r"(\s*).* ?# ?SOLUTION")
 _MARKER_SUFFIXES = ("# SOLUTION NO PROMPT", "# BEGIN PROMPT", "# END PROMPT", "# SEED")
 _BEGIN_TEST_CONFIG = re.compile(r'(?:.\s*=\s*)?""?"?\s*#\s*BEGIN\s*TEST\s*CONFIG', re.IGNORECASE)
 _END_TEST_CONFIG = re.compile(r'""?"?\s*#\s*END\s*TEST\s*CONFIG', re.IGNORECASE)
@@ -104,15 +107,6 @@ class Master:
 
     def solution_notebook(self) -> nbformat.NotebookNode:
         return copy.deepcopy(self.solution)
-
-
-def is_master(path: Path) -> bool:
-    """Whether the notebook at ``path`` is written in the master format (has a BEGIN QUESTION cell)."""
-    try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception:
-        return False
-    return any(_boundary(cell) == ("begin", "question") for cell in notebook.cells)
 
 
 def parse(path: Path) -> Master:
@@ -236,8 +230,9 @@ class _Reader:
         question, block = self.question, self.block
         if block == "tests":
             assert question is not None
-            if cell.cell_type == "code":
-                question.tests.append((index, cell))
+            if cell.cell_type != "code":
+                raise self.fail(index, "a tests block holds code cells only (one test each)")
+            question.tests.append((index, cell))
             return
         if _source(cell).strip() and not _strip_ignored(_source(cell).splitlines(), self.fail, index):
             return  # every line of it is ignored: the cell is in no version
@@ -256,15 +251,17 @@ class _Reader:
                 question.code.append("\n".join(solution))
                 copied = _copy(cell, student)
                 question.solution_cells.append(copied)
-            else:  # a written answer: the student gets a cell to write theirs in
-                copied = _copy(cell, [ANSWER_PLACEHOLDER])
+            else:  # a written answer: the student gets a fresh cell to write theirs in (no attachment of it)
+                copied = nbformat.v4.new_markdown_cell(ANSWER_PLACEHOLDER)
+                if cell.get("id"):
+                    copied.id = cell.id
                 question.placeholders.append(copied)
             self.student.append(copied)
             self.solution.append(_copy(cell, solution))
             return
         if question is not None and cell.cell_type == "markdown":
             question.prompt.append("\n".join(solution))
-        if cell.cell_type == "code" and question is None:
+        if cell.cell_type == "code":
             self.imports += _imports("\n".join(solution))
         self.student.append(_copy(cell, student))
         self.solution.append(_copy(cell, solution))
@@ -324,7 +321,9 @@ class _Reader:
         return tuple(dataclasses.replace(test, points=share) for test, share in zip(tests, points, strict=True))
 
     def _test(self, cell: nbformat.NotebookNode, index: int, number: int) -> TestCell:
-        lines = _source(cell).splitlines()
+        lines = _strip_ignored(_source(cell).splitlines(), self.fail, index)
+        while lines and not lines[0].strip():  # leading blank lines: "# HIDDEN" may follow them
+            lines = lines[1:]
         hidden = bool(lines) and lines[0].lstrip().startswith("#") and bool(re.search(r"\bhidden\b", lines[0], re.I))
         if hidden:
             lines = lines[1:]
@@ -337,6 +336,8 @@ class _Reader:
                 config = yaml.safe_load("\n".join(lines[1:end])) or {}
             except yaml.YAMLError as error:
                 raise self.fail(index, f"the test config is not valid YAML: {error}") from None
+            if not isinstance(config, dict):
+                raise self.fail(index, "the test config must be YAML keys and values (points: 1, hidden: true)")
             lines = lines[end + 1 :]
         points = config.get("points")
         if points is not None and (not isinstance(points, int | float) or isinstance(points, bool)):
@@ -473,9 +474,10 @@ def _defined_name(code: str, fail: Any, index: int) -> str:
         module = ast.parse(code)
     except SyntaxError as error:
         raise fail(index, f"the solution is not valid Python: {error.msg} (line {error.lineno})") from None
-    for node in module.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            return node.name
+    definitions = [node.name for node in module.body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
+    public = [name for name in definitions if not name.startswith("_")]
+    if public or definitions:
+        return (public or definitions)[0]
     for node in module.body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             return node.targets[0].id
@@ -483,17 +485,32 @@ def _defined_name(code: str, fail: Any, index: int) -> str:
 
 
 def _defines(code: str, name: str) -> bool:
-    return f"def {name}(" in code or f"class {name}(" in code or f"class {name}:" in code or f"{name} =" in code
+    """Whether ``code`` defines or assigns ``name`` at its top level."""
+    try:
+        module = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == name:
+            return True
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return True
+    return False
 
 
 def _recorded_output(cell: nbformat.NotebookNode) -> str:
-    """What a test cell printed when the master ran: stream text and results, as otter reads them."""
-    text = ""
+    """What a test cell showed when the master ran: its result (``text/plain``), else what it printed.
+
+    stderr (a library's warning) is not part of what a test checks.
+    """
+    results, printed = [], []
     for output in cell.get("outputs", []):
-        text += "".join(output.get("text", ""))
         result = output.get("data", {}).get("text/plain")
-        text += "".join(result) if isinstance(result, list) else (result or "")
-    return text
+        if result:
+            results.append("".join(result) if isinstance(result, list) else result)
+        elif output.get("output_type") == "stream" and output.get("name") == "stdout":
+            printed.append("".join(output.get("text", "")))
+    return "".join(results or printed)
 
 
 def _copy(cell: nbformat.NotebookNode, lines: list[str]) -> nbformat.NotebookNode:

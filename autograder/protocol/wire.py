@@ -164,7 +164,7 @@ def build_inputs(tree: Any) -> Any:
         return Built(tree.source, **build_inputs(tree.values)).build()
     if isinstance(tree, dict):
         return {key: build_inputs(value) for key, value in tree.items()}
-    if isinstance(tree, list | tuple) and type(tree) in (list, tuple):
+    if type(tree) in (list, tuple):
         return type(tree)(build_inputs(item) for item in tree)
     return tree
 

@@ -11,14 +11,14 @@ from tests.conftest import FAST_LIMITS, SECRET, needs_bwrap
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("new-course")
-    assert cli.main(["--course", str(root), "new", "vectors", "--title", "Vectors"]) == 0
+    assert cli.main(["--course", str(root), "new", "vectors", "--title", "Vectors: a #1 start"]) == 0
     return root
 
 
 def test_the_scaffold_loads_with_its_questions_and_passes_the_static_checks(course) -> None:
     assignment = assignments.load(course, "vectors")
     assert (assignment.title, [q.id for q in assignment.questions], [q.id for q in assignment.manual]) == (
-        "Vectors",
+        "Vectors: a #1 start",
         ["q1", "q2"],
         ["w1"],
     )

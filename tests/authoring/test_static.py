@@ -151,3 +151,14 @@ def test_release_refuses_an_assignment_with_a_static_error(tmp_path, capsys: pyt
     assert cli.main(["--course", str(root), "release", otter_format.ID, "--output", str(tmp_path / "dist")]) == 2
     assert "is not released: 1 error(s)" in " ".join(capsys.readouterr().err.split())
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_test_cell_may_use_what_any_cell_of_the_master_defines(tmp_path) -> None:
+    root = course(tmp_path)
+    path = root / "assignments" / otter_format.ID / f"{otter_format.ID}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell("provided = [1.0, 2.0]"))  # given data, outside questions
+    (cell,) = [cell for cell in notebook.cells if cell.source == "cube(2) == 8"]
+    cell.source = "cube(provided[1]) == 8"
+    nbformat.write(notebook, path)
+    assert [line for line in findings(root) if line.startswith("error")] == []

@@ -30,7 +30,9 @@ def verdict(source: str, output: str, namespace: dict) -> str | None:
         ("np.isclose(square(1.5), 2.25)", "True", "square(1.5)", "isclose"),
         ("torch.allclose(grad(x), torch.tensor([1.0, 2.0]))", "True", "grad(x)", "allclose"),
         ("assert math.isclose(square(0.1), 0.01, rel_tol=1e-3)", "", "square(0.1)", "math.isclose"),
-        ("np.testing.assert_allclose(square(2), 4)", "", "square(2)", "allclose"),
+        ("np.testing.assert_allclose(square(2), 4)", "", "square(2)", "assert_allclose"),
+        ("np.testing.assert_array_equal(f(), [1, 2])", "", "f()", "array_equal"),
+        ("print(f())", "4", "str(f())", "text"),
         ("square(3)", "9", "square(3)", "=="),
         ("np.arange(2)", "array([0, 1])", "np.arange(2)", "output"),
     ],
@@ -40,7 +42,7 @@ def test_a_comparison_with_a_constant_is_taken_apart(source: str, output: str, r
     (comparison,) = test.expectation.comparisons
     assert (comparison.expression, comparison.how, test.forgeable) == (recorded, how, ())
     recorded = f"repr({recorded})" if how == "output" else recorded
-    assert test.source == f"{cell_tests.RECORD}({recorded})"  # the comparison itself is not sent
+    assert test.source == f"{cell_tests.RECORD}(0, {recorded})"  # the comparison itself is not sent
 
 
 def test_tolerances_are_those_of_the_function_the_test_called() -> None:
@@ -168,3 +170,40 @@ def test_an_exception_based_test_function_called_once_is_taken_apart_too() -> No
     )
     twice = cell_tests.rewrite(source + "\ntest_value(square)", "", "q1, test 1")  # values would come twice
     assert twice.expectation.comparisons == () and len(twice.forgeable) == 2
+
+
+def test_values_are_matched_to_their_comparison_whatever_order_they_run_in() -> None:
+    source = "def t():\n    assert a() == 1\n\nassert b() == 2\nt()"
+    test = cell_tests.rewrite(source, "", "q")  # b's comparison runs first, a's last
+    assert test.expectation.mismatch(run(test, {"a": lambda: 1, "b": lambda: 2})) is None
+    assert test.expectation.mismatch(run(test, {"a": lambda: 1, "b": lambda: 3})) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "holds"),
+    [
+        ("np.testing.assert_array_equal(f(), [1, 2, 3])", np.array([1, 2, 3]), True),
+        ("np.testing.assert_array_equal(f(), [1, 2, 3])", torch.tensor([1, 2, 4]), False),
+        ("np.testing.assert_array_equal(f(), [1, 2, 3])", [1, 2], False),
+        ("np.testing.assert_allclose(f(), [1.0, 2.0])", np.ones((2, 2)), False),  # shapes must match
+        ("np.isclose(1.0, f(), rtol=0.5)", 1.8, True),  # numpy scales rtol by the second argument
+        ("np.isclose(1.0, f(), rtol=0.5)", 0.55, False),
+        ("f() == (1, 2)", (torch.tensor(1), torch.tensor(2)), True),  # tensors inside a tuple compare as Python's
+    ],
+)
+def test_each_assertion_function_is_judged_as_it_would_judge(source: str, value, holds: bool) -> None:
+    assert (verdict(source, "", {"f": lambda: value, "np": np, "torch": torch}) is None) == holds
+
+
+@pytest.mark.parametrize(
+    ("source", "listed"),
+    [
+        ("from math import isclose\nassert isclose(f(), 1.0)", "forgeable"),  # whose isclose? not taken apart
+        ("def test_q1(f):\n    assert f() == 4", "unchecked"),  # never called
+        ("x = f()", "unchecked"),  # checks nothing but that it runs
+        ("# only a comment", "unchecked"),
+    ],
+)
+def test_tests_that_could_pass_vacuously_are_listed(source: str, listed: str) -> None:
+    test = cell_tests.rewrite(source, "", "q")
+    assert getattr(test, listed) and test.expectation.comparisons == ()

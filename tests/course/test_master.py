@@ -123,3 +123,44 @@ def test_a_points_list_and_all_or_nothing_are_read_as_otter_writes_them(tmp_path
     cells += [code("assert answer == 42"), code("assert answer > 0"), raw("# END TESTS"), raw("# END QUESTION")]
     (question,) = write(tmp_path, cells).questions
     assert (question.points, [t.points for t in question.tests], question.all_or_nothing) == (3.0, [1.0, 2.0], True)
+
+
+def test_solution_lines_hidden_answers_and_hidden_tests_leak_nothing(tmp_path) -> None:
+    raw, code, markdown = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
+    answer = markdown("![sketch](attachment:sketch.png) the model answer")
+    answer.attachments = {"sketch.png": {"image/png": "c2VjcmV0"}}
+    cells = [raw("# BEGIN QUESTION\nname: q1"), raw("# BEGIN SOLUTION")]
+    cells += [code("y = x ** 2  # SOLUTION: square it\na[i] = b[j] == c  # SOLUTION"), raw("# END SOLUTION")]
+    cells += [raw("# BEGIN TESTS"), code("\n# HIDDEN\nassert y == 4"), raw("# END TESTS"), raw("# END QUESTION")]
+    cells += [raw("# BEGIN QUESTION\nname: w1\nmanual: true"), raw("# BEGIN SOLUTION"), answer]
+    cells += [raw("# END SOLUTION"), raw("# END QUESTION")]
+    parsed = write(tmp_path, cells)
+    student = parsed.student_notebook()
+    assert sources(student) == f"y = ...\na[i] = ...\n{masters.ANSWER_PLACEHOLDER}"
+    assert all("attachments" not in cell for cell in student.cells)
+    assert parsed.questions[0].tests[0].hidden
+
+
+@pytest.mark.parametrize(
+    ("cells", "words"),
+    [
+        (["# BEGIN TESTS", "markdown", "# END TESTS"], "a tests block holds code cells only"),
+        (
+            ["# BEGIN TESTS", '""" # BEGIN TEST CONFIG\n- 1\n""" # END TEST CONFIG\nassert answer', "# END TESTS"],
+            "the test config must be YAML keys and values",
+        ),
+    ],
+)
+def test_a_malformed_tests_block_names_the_cell(tmp_path, cells: list[str], words: str) -> None:
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    made = [raw("# BEGIN QUESTION\nname: q1"), raw("# BEGIN SOLUTION"), code("answer = 1"), raw("# END SOLUTION")]
+    for text in cells:
+        made.append(
+            raw(text)
+            if text.startswith("# ")
+            else nbformat.v4.new_markdown_cell(text)
+            if text == "markdown"
+            else code(text)
+        )
+    with pytest.raises(AssignmentError, match=words):
+        write(tmp_path, [*made, raw("# END QUESTION")])
