@@ -67,7 +67,7 @@ def test_correct_and_template_are_the_release_notebooks() -> None:
     assert names[:2] == ["correct", "template"] and len(names) == len(set(names))
     correct = validate.notebook(assignment, validate.all_variants(assignment)[0])
     assert correct.metadata.autograder == {"assignment": "tensors", "version": assignment.version}
-    assert correct.cells[-1].source == "check()"
+    assert correct.cells[-1].source.startswith("check()  # NameError? run the setup cell")
 
 
 @needs_bwrap
