@@ -117,7 +117,7 @@ class Assignment:
         namespace: dict[str, Any] = {"__name__": "__main__"}
         code = [cell.source for cell in self.master.solution.cells if cell.cell_type == "code"]
         for number, source in enumerate(code, start=1):
-            python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            python = masters.python_source(source)
             try:
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     exec(compile(python, f"<{self.master.path.name}: code cell {number}>", "exec"), namespace)

@@ -458,11 +458,15 @@ def _solution_lines(lines: list[str]) -> list[str]:
     return kept
 
 
+def python_source(code: str) -> str:
+    """A code cell as plain Python: its IPython magic and shell lines (``%matplotlib``, ``!pip``) left out."""
+    return "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
 def _imports(code: str) -> list[str]:
     """The import statements of a code cell (shell and magic lines skipped)."""
-    python = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
     try:
-        module = ast.parse(python)
+        module = ast.parse(python_source(code))
     except SyntaxError:
         return []
     return [ast.unparse(node) for node in module.body if isinstance(node, ast.Import | ast.ImportFrom)]
