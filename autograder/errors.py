@@ -25,6 +25,10 @@ class AssignmentError(UsageError):
     """An assignment's files cannot be loaded or are inconsistent; the message names the file and the key."""
 
 
+class Conflict(UsageError):
+    """A change was made against a version of a grade that someone else has changed since; nothing was saved."""
+
+
 class SandboxUnavailable(UsageError):
     """Grading was asked for with the sandbox, and bubblewrap cannot run on this host."""
 

@@ -20,6 +20,16 @@ if ! command -v bwrap >/dev/null 2>&1; then
         exit 1
     fi
 fi
+# The review app's browser tests drive the system's Chromium; without it they skip, saying why.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing chromium and chromium-driver (the review app's browser tests) with apt-get"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+            || echo "bootstrap: chromium could not be installed; the browser tests will skip" >&2
+    else
+        echo "bootstrap: no chromium/chromedriver; the browser tests will skip (sudo apt-get install chromium chromium-driver)" >&2
+    fi
+fi
 python=${PYTHON:-python3}
 cache=${AUTOGRADER_CACHE:-$HOME/.cache/autograder}
 requirements=$("$python" tools/requirements.py)

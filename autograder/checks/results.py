@@ -47,13 +47,34 @@ def question_score(points: float, checks: list[CheckResult], all_or_nothing: boo
 
 
 @dataclass
+class Override:
+    """A TA's score in place of the automatic one, with why; ``automatic``: the automatic score it replaced."""
+
+    points: float
+    reason: str
+    grader: str
+    automatic: float
+
+
+@dataclass
 class QuestionResult:
     id: str
     function: str
     points: float
-    score: float
+    score: float  # what the checks earned (the automatic score)
     checks: list[CheckResult]
     all_or_nothing: bool = False  # scored by ``question_score``'s rule of that name
+    override: Override | None = None
+
+    @property
+    def earned(self) -> float:
+        """The points that count: the override's when a TA set one, else the automatic score."""
+        return self.override.points if self.override else self.score
+
+    @property
+    def override_outdated(self) -> bool:
+        """The automatic score changed (a regrade) since the override was made: a TA should look again."""
+        return self.override is not None and self.override.automatic != self.score
 
     @property
     def diagnoses(self) -> list[str]:
@@ -83,11 +104,22 @@ class QuestionResult:
 
 @dataclass
 class ManualResult:
-    """A question a TA grades (a written answer, a plot): never scored here, so it awaits grading."""
+    """A question a TA grades (a written answer, a plot): never scored automatically.
+
+    ``score`` is None while it awaits grading; then it holds the TA's points, with the
+    rubric items they applied (in words, with their points) and their comment.
+    """
 
     id: str
     points: float
-    status: str = "awaiting"
+    score: float | None = None
+    items: list[str] = field(default_factory=list)
+    comment: str = ""
+    grader: str = ""
+
+    @property
+    def graded(self) -> bool:
+        return self.score is not None
 
 
 @dataclass
@@ -106,12 +138,18 @@ class SubmissionResult:
     cached: bool = False  # reused from an identical earlier grading, not executed again
     penalty: float = 0.0  # fraction of the score taken off (late policy)
     runners: dict[str, str] = field(default_factory=dict)  # device -> the host (and Dask worker) that ran it
-    manual: list[ManualResult] = field(default_factory=list)  # questions a TA grades; not in score or max_score
+    manual: list[ManualResult] = field(default_factory=list)  # questions a TA grades (in max_score)
 
     @property
     def score(self) -> float:
-        """Points earned by the answers, before any penalty."""
-        return round(sum(question.score for question in self.questions), 4)
+        """Points earned, before any penalty: the automatic questions (or their overrides) and graded manual ones."""
+        earned = sum(question.earned for question in self.questions)
+        return round(earned + sum(manual.score or 0.0 for manual in self.manual), 4)
+
+    @property
+    def awaiting(self) -> list[str]:
+        """The manual questions a TA has not graded yet (the score is provisional while any are)."""
+        return [manual.id for manual in self.manual if not manual.graded]
 
     @property
     def final_score(self) -> float:
@@ -123,7 +161,7 @@ class SubmissionResult:
         """What a TA scanning a table wants to see first."""
         if self.fault:
             return f"grader fault: {self.fault}"
-        return next((f"{q.id}: {q.summary}" for q in self.questions if q.score < q.points), "")
+        return next((f"{q.id}: {q.summary}" for q in self.questions if q.earned < q.points), "")
 
     def cleaned(self) -> SubmissionResult:
         """This result with every string made safe to store and show."""
@@ -159,7 +197,13 @@ class SubmissionResult:
         """The inverse of ``to_dict`` (for results stored in the gradebook)."""
         fields = {key: value for key, value in data.items() if key not in ("score", "final_score")}
         fields["questions"] = [
-            QuestionResult(**{**question, "checks": [CheckResult(**check) for check in question["checks"]]})
+            QuestionResult(
+                **{
+                    **question,
+                    "checks": [CheckResult(**check) for check in question["checks"]],
+                    "override": Override(**question["override"]) if question.get("override") else None,
+                }
+            )
             for question in data["questions"]
         ]
         fields["manual"] = [ManualResult(**manual) for manual in data.get("manual", [])]

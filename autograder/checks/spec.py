@@ -133,4 +133,3 @@ class QuestionCheck:
     def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any], call: str = "") -> Any:
         """The call's value in a namespace (the grader uses this with the reference); ``call``: a case's own."""
         return make_call(call or self.call, call_scope(namespace, self.driver), inputs)
-

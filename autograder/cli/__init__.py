@@ -15,13 +15,13 @@ from types import ModuleType
 from rich.console import Console
 from rich.markup import escape
 
-from autograder.cli import check, doctor, examples, grade, new, release, similarity, validate
+from autograder.cli import adjust, check, doctor, examples, grade, new, release, review, similarity, validate
 from autograder.errors import AutograderError
 
 console = Console(stderr=True)
 
 # Each module defines ``register(commands)``, adding its sub-parser with ``command=`` set.
-COMMANDS: tuple[ModuleType, ...] = (grade, similarity, new, examples, release, validate, check, doctor)
+COMMANDS: tuple[ModuleType, ...] = (grade, adjust, review, similarity, new, examples, release, validate, check, doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -163,18 +163,26 @@ def _print_summary(assignment: assignments.Assignment, results: list[SubmissionR
     table = Table(title=f"{assignment.id}: {assignment.title}")
     table.add_column("student")
     table.add_column("score", justify="right")
-    for question in assignment.questions:
+    for question in (*assignment.questions, *assignment.manual):
         table.add_column(question.id, justify="right")
     table.add_column("first problem")
     for result in sorted(results, key=lambda r: r.student):
-        earned = {q.id: q.score for q in result.questions}
+        earned = {q.id: q.earned for q in result.questions}
+        manual = {answer.id: answer.score for answer in result.manual}
         table.add_row(  # cells are rich markup: the student's words are escaped
             escape(result.student) + (" (cached)" if result.cached else ""),
             f"{result.final_score:g}/{result.max_score:g}",
             *(f"{earned.get(q.id, 0):g}" for q in assignment.questions),
+            *("-" if manual.get(q.id) is None else f"{manual[q.id]:g}" for q in assignment.manual),
             escape(result.first_problem[:90]),
         )
     Console().print(table)
+    awaiting = sum(1 for result in results if result.awaiting)
+    if awaiting:
+        console.print(
+            f"{awaiting} submission(s) have answers awaiting a TA (-), not counted in their score yet: "
+            f"autograder review {assignment.id}, or autograder import-scores {assignment.id} CSV"
+        )
     cached = sum(result.cached for result in results)
     console.print(
         f"{len(results)} graded ({cached} reused unchanged from the gradebook); "

@@ -15,7 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.checks.results import SubmissionResult
+from autograder.errors import UsageError
 from autograder.execution.sandbox import Limits
+from autograder.grading.gradebook import Gradebook, sqlite_url
 
 
 def add_workers(parser: argparse.ArgumentParser, what: str = "notebooks") -> None:
@@ -34,6 +36,15 @@ def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database", help="SQLAlchemy URL of the gradebook (default: OUTPUT/ASSIGNMENT/gradebook.sqlite)"
     )
+
+
+def existing_gradebook(args: argparse.Namespace, assignment_id: str) -> tuple[Gradebook, Path]:
+    """The gradebook ``autograder grade`` wrote for this assignment (``--output``/``--database``), and its folder."""
+    output = args.output / assignment_id
+    database = output / "gradebook.sqlite"
+    if args.database is None and not database.is_file():
+        raise UsageError(f"no gradebook at {database}: grade the assignment first, or pass --database")
+    return Gradebook(args.database or sqlite_url(database)), output
 
 
 def add_limits(parser: argparse.ArgumentParser) -> None:

@@ -15,8 +15,6 @@ from rich.markup import escape
 
 from autograder.cli import options
 from autograder.course import assignment as assignments
-from autograder.errors import UsageError
-from autograder.grading.gradebook import Gradebook, sqlite_url
 from autograder.grading.session import export_course
 from autograder.similarity.model import Report
 
@@ -33,11 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     assignment = assignments.load(assignments.course_root(args.course), args.assignment)
-    output = args.output / assignment.id
-    database = output / "gradebook.sqlite"
-    if args.database is None and not database.is_file():
-        raise UsageError(f"no gradebook at {database}: grade the assignment first, or pass --database")
-    gradebook = Gradebook(args.database or sqlite_url(database))
+    gradebook, output = options.existing_gradebook(args, assignment.id)
     try:
         report = export_course(assignment, gradebook, output)
     finally:

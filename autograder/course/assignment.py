@@ -37,6 +37,7 @@ from autograder.checks import cell_tests
 from autograder.checks.spec import Case, QuestionCheck
 from autograder.course import master as masters
 from autograder.course.late import LatePolicy
+from autograder.course.rubric import Rubric
 from autograder.course.similarity import SimilaritySettings
 from autograder.errors import AssignmentError
 
@@ -71,6 +72,7 @@ class ManualQuestion:
     points: float
     prompt: str
     answer: str  # the model answer, as the solution shows it
+    rubric: Rubric = field(default_factory=Rubric)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ class Assignment:
 
     @property
     def max_score(self) -> float:
-        return sum(question.points for question in self.questions)
+        """What the assignment is worth: its automatic questions and those a TA grades."""
+        return sum(question.points for question in (*self.questions, *self.manual))
+
+    def manual_question(self, question_id: str) -> ManualQuestion:
+        return next(question for question in self.manual if question.id == question_id)
 
     def question(self, question_id: str) -> Question:
         return next(question for question in self.questions if question.id == question_id)
@@ -191,7 +197,7 @@ def load(root: Path, assignment_id: str) -> Assignment:
     if extra:
         raise AssignmentError(f"{folder / 'checks.py'} defines checks for unknown questions {sorted(extra)}")
     manual = tuple(
-        ManualQuestion(question.name, question.points, question.prompt, question.solution)
+        ManualQuestion(question.name, question.points, question.prompt, question.solution, question.rubric)
         for question in master.questions
         if question.manual
     )

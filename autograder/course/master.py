@@ -38,6 +38,7 @@ from typing import Any
 import nbformat
 import yaml
 
+from autograder.course.rubric import Rubric
 from autograder.errors import AssignmentError
 
 KEY = "autograder"
@@ -55,7 +56,10 @@ _BEGIN_TEST_CONFIG = re.compile(r'(?:.\s*=\s*)?""?"?\s*#\s*BEGIN\s*TEST\s*CONFIG
 _END_TEST_CONFIG = re.compile(r'""?"?\s*#\s*END\s*TEST\s*CONFIG', re.IGNORECASE)
 ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
 # otter's keys (check_cell, export and private_points concern its own release and PDF: accepted, not used), and ours
-QUESTION_KEYS = {"name", "points", "manual", "all_or_nothing", "check_cell", "export", "private_points", "devices"}
+QUESTION_KEYS = {
+    *("name", "points", "manual", "all_or_nothing", "check_cell", "export", "private_points"),
+    *("devices", "rubric", "comments"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class MasterQuestion:
     function: str  # the name its solution defines first ("" for a manual question, or one defining none)
     tests: tuple[TestCell, ...]
     all_or_nothing: bool = False  # otter's: full points only when every test passes
+    rubric: Rubric = field(default_factory=Rubric)  # a manual question's items and comments (``course.rubric``)
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,7 @@ class _Reader:
         else:
             student = solution = _strip_ignored(_source(cell).splitlines(), self.fail, index)
         if block == "prompt":
-            self.student.append(_copy(cell, student))
+            self.student.append(_answer_cell(_copy(cell, student), question))
             return
         if block == "solution":
             assert question is not None
@@ -256,7 +261,7 @@ class _Reader:
                 if cell.get("id"):
                     copied.id = cell.id
                 question.placeholders.append(copied)
-            self.student.append(copied)
+            self.student.append(_answer_cell(copied, question))
             self.solution.append(_copy(cell, solution))
             return
         if question is not None and cell.cell_type == "markdown":
@@ -302,7 +307,16 @@ class _Reader:
             function,
             tests,
             bool(config.get("all_or_nothing", False)),
+            self._rubric(config, question.opened),
         )
+
+    def _rubric(self, config: dict[str, Any], index: int) -> Rubric:
+        if not config.get("manual") and (config.get("rubric") or config.get("comments")):
+            raise self.fail(index, f"question {config['name']!r}: only a manual question has a rubric")
+        try:
+            return Rubric.from_config(config.get("rubric"), config.get("comments"))
+        except AssignmentError as error:
+            raise self.fail(index, f"question {config['name']!r}: {error}") from None
 
     def _tests(self, question: _Question) -> tuple[TestCell, ...]:
         tests = [self._test(cell, index, number) for number, (index, cell) in enumerate(question.tests, 1)]
@@ -486,6 +500,17 @@ def _defined_name(code: str, fail: Any, index: int) -> str:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             return node.targets[0].id
     return ""
+
+
+def _answer_cell(cell: nbformat.NotebookNode, question: _Question | None) -> nbformat.NotebookNode:
+    """``cell``, marked as where the student answers it when ``question`` is one a TA grades.
+
+    The mark (``metadata.autograder.answer``) travels with the cell wherever the student
+    moves it, which is how the review app finds the answer (``course.answers``).
+    """
+    if question is not None and question.config.get("manual"):
+        cell.metadata[KEY] = {"answer": question.config["name"]}
+    return cell
 
 
 def _defines(code: str, name: str) -> bool:

@@ -73,18 +73,23 @@ def gradescope(result: SubmissionResult) -> dict:
     tests = [
         {
             "name": f"{question.id} {question.function}",
-            "score": question.score,
+            "score": question.earned,
             "max_score": question.points,
-            "status": "passed" if question.score == question.points else "failed",
-            "output": "\n".join(filter(None, [render.headline(question), *render.question_lines(question)])),
+            "status": "passed" if question.earned == question.points else "failed",
+            "output": "\n".join(
+                filter(
+                    None, [render.override_line(question), render.headline(question), *render.question_lines(question)]
+                )
+            ),
             "visibility": "visible",
         }
         for question in result.questions
     ]
-    tests += [  # no score yet: Gradescope counts the test neither for nor against
-        {"name": f"{manual.id} (graded by a TA)", "output": render.manual_line(manual), "visibility": "visible"}
-        for manual in result.manual
-    ]
+    for manual in result.manual:  # while it awaits grading, no score: Gradescope counts it neither for nor against
+        test = {"name": f"{manual.id} (graded by a TA)", "output": "\n".join(render.manual_text(manual))}
+        if manual.graded:
+            test |= {"score": manual.score, "max_score": manual.points}
+        tests.append(test | {"visibility": "visible"})
     output = "\n".join([*result.notes, *result.notebook_problems])
     if result.fault:
         output = f"Grader fault (not your mistake; your TA has been told): {result.fault}\n{output}"
@@ -106,17 +111,19 @@ def feedback_html(assignment: Assignment, result: SubmissionResult) -> str:
 
 
 def gradebook_csv(assignment: Assignment, view: CourseView) -> str:
-    """One row per student: final score, raw score, penalty and points per question.
+    """One row per student: final score, raw score, penalty, points per question, and what a TA still has to do.
 
-    A question a TA grades has its column too, blank while it awaits grading (and not in
-    the score or max_score until then).
+    A question a TA grades has its column too, blank while it awaits grading (its points
+    are in max_score, not yet in the score: ``awaiting`` lists them). A question whose
+    score a TA overrode holds the override (``overridden`` lists them).
     """
     question_ids = [question.id for question in assignment.questions]
     manual_ids = [question.id for question in assignment.manual]
     columns = ["student", "name", "score", "max_score", "score_before_penalty", "penalty", "fault"]
-    table = [[*columns, *question_ids, *manual_ids]]
+    table = [[*columns, *question_ids, *manual_ids, "awaiting", "overridden"]]
     for student, result in view.rows:
-        earned = {question.id: question.score for question in result.questions}
+        earned = {question.id: question.earned for question in result.questions}
+        manual = {answer.id: answer.score for answer in result.manual}
         table.append(
             [
                 student["student"],
@@ -127,7 +134,9 @@ def gradebook_csv(assignment: Assignment, view: CourseView) -> str:
                 render.number(result.penalty),
                 result.fault,
                 *(render.number(earned.get(qid, 0.0)) for qid in question_ids),
-                *("" for _ in manual_ids),
+                *("" if manual.get(qid) is None else render.number(manual[qid]) for qid in manual_ids),
+                " ".join(result.awaiting),
+                " ".join(question.id for question in result.questions if question.override),
             ]
         )
     return _csv(table)
@@ -181,6 +190,17 @@ def summary_html(assignment: Assignment, view: CourseView) -> str:
                 "diagnoses": diagnoses.most_common(5),
             }
         )
+    manual = []
+    for question in assignment.manual:
+        answers = [answer for result in results for answer in result.manual if answer.id == question.id]
+        graders = Counter(answer.grader or "(unnamed)" for answer in answers if answer.graded)
+        graded = sum(graders.values())
+        awaiting = len(answers) - graded
+        manual.append(
+            {"id": question.id, "points": question.points, "graded": graded, "awaiting": awaiting}
+            | {"graders": graders.most_common()}
+        )
+    overrides = [question for result in results for question in result.questions if question.override]
     slowest = max(executed, key=lambda result: result.seconds, default=None)
     return (
         _templates()
@@ -195,6 +215,10 @@ def summary_html(assignment: Assignment, view: CourseView) -> str:
             cached=sum(1 for result in results if result.cached),
             total_plot=figures.histogram(finals, assignment.max_score, "total score"),
             questions=questions,
+            manual=manual,
+            awaiting=sum(1 for result in results if result.awaiting),
+            overridden=len(overrides),
+            outdated=sum(question.override_outdated for question in overrides),
             seconds={
                 "mean": statistics.fmean(seconds) if seconds else 0.0,
                 "median": statistics.median(seconds) if seconds else 0.0,
@@ -261,6 +285,7 @@ def _templates() -> jinja2.Environment:
     )
     environment.filters["number"] = render.number
     environment.filters["manual_line"] = render.manual_line
+    environment.filters["override_line"] = render.override_line
     environment.filters["check_lines"] = render.check_lines
     environment.filters["verdict"] = render.verdict
     environment.filters["first_problem"] = lambda result: result.first_problem

@@ -80,9 +80,38 @@ def question_text(question: QuestionResult, heading: str) -> list[str]:
 
 
 def manual_line(manual: ManualResult) -> str:
-    """A question a TA grades, while it waits: not counted for or against the score yet."""
+    """A question a TA grades: its score and who gave it, or that it awaits grading (not counted yet)."""
+    if manual.graded:
+        grader = manual.grader or "a TA"
+        return f"{manual.id}: {number(manual.score or 0.0)} / {number(manual.points)}, graded by {grader}"
     points = f"{number(manual.points)} point{'s' if manual.points != 1 else ''}"
     return f"{manual.id} ({points}, graded by a TA): {AWAITING}"
+
+
+def manual_text(manual: ManualResult) -> list[str]:
+    """``manual_line``, then the rubric items the TA applied and their comment, indented."""
+    lines = [manual_line(manual), *(f"  {item}" for item in manual.items)]
+    if manual.comment:
+        lines.append(f"  {manual.comment}")
+    return lines
+
+
+def override_line(question: QuestionResult) -> str:
+    """Why a question's score is not the automatic one ("" when it is)."""
+    override = question.override
+    if override is None:
+        return ""
+    line = (
+        f"score set by {override.grader or 'a TA'}: {number(override.points)} / {number(question.points)} "
+        f"(automatic: {number(question.score)}); {override.reason}"
+    )
+    if question.override_outdated:
+        line += f" [the automatic score was {number(override.automatic)} when this was set]"
+    return line
+
+
+def question_heading(question: QuestionResult) -> str:
+    return f"{question.id} {question.function}: {number(question.earned)} / {number(question.points)}"
 
 
 def feedback_text(result: SubmissionResult) -> str:
@@ -90,9 +119,9 @@ def feedback_text(result: SubmissionResult) -> str:
     lines = [f"{result.assignment}, {result.student}: {number(result.final_score)} / {number(result.max_score)}"]
     lines += [f"! {text}" for text in [result.fault, *result.notes, *result.notebook_problems] if text]
     for question in result.questions:
-        heading = f"{question.id} {question.function}: {number(question.score)} / {number(question.points)}"
-        lines += question_text(question, heading)
-    lines += [manual_line(manual) for manual in result.manual]
+        lines += question_text(question, question_heading(question))
+        lines += [f"  {line}" for line in [override_line(question)] if line]
+    lines += [line for manual in result.manual for line in manual_text(manual)]
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,9 @@ those results by their cache key and does not execute them again.
 Tables: ``assignments``, ``students``, ``submissions`` (content hash, received time,
 late flag), ``runs`` (one per execution: grader version, torch, device, sandbox mode,
 the full result as JSON), ``check_results`` (one row per check of a run) and
-``grades`` (the result that counts for each student, pointing at its run).
+``grades`` (the result that counts for each student, pointing at its run), and
+``adjustments``: what TAs changed (manual scores, overrides, extensions), one row per
+change, never updated or deleted (``grading.adjustments``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,22 @@ grades = sa.Table(
     sa.Column("final_score", sa.Float, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+adjustments = sa.Table(  # append-only: each row replaces the one it names, so the history is the table
+    "adjustments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("assignment_id", sa.ForeignKey("assignments.id"), nullable=False),
+    sa.Column("student_id", sa.String(200), nullable=False),  # an extension may come before any submission
+    sa.Column("kind", sa.String(20), nullable=False),  # "score", "override" or "extension"
+    sa.Column("question_id", sa.String(50), nullable=False),  # "" for an extension
+    sa.Column("value", sa.Text, nullable=True),  # JSON; NULL: the adjustment was removed
+    sa.Column("replaces", sa.Integer, nullable=False),  # the id of the row it replaces; 0 for the first
+    sa.Column("grader", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # two changes made against the same version cannot both land: the second is refused
+    sa.UniqueConstraint("assignment_id", "student_id", "kind", "question_id", "replaces"),
+)
 
 
 def sqlite_url(path: Path) -> str:
@@ -158,8 +176,19 @@ class Gradebook:
             .limit(1)
         )
 
-    def record(self, submission: Submission, result: SubmissionResult, cache_key: str, late_days: int) -> None:
-        """Store one result and make it the student's grade, all in one transaction."""
+    def record(
+        self,
+        submission: Submission,
+        result: SubmissionResult,
+        cache_key: str,
+        late_days: int,
+        standing: SubmissionResult,
+    ) -> None:
+        """Store one automatic result and make it the student's grade, all in one transaction.
+
+        ``standing``: the same with the TAs' adjustments and lateness (``grading.standing``),
+        whose penalty and final score the grades table keeps for readers of the database.
+        """
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
             name = {"name": submission.name} if submission.name else {}
@@ -181,14 +210,17 @@ class Gradebook:
             values = {
                 "submission_id": submission_id,
                 "run_id": run_id,
-                "penalty": result.penalty,
-                "final_score": result.final_score,
+                "penalty": standing.penalty,
+                "final_score": standing.final_score,
                 "updated_at": now,
             }
             _upsert(connection, grades, key, values)
 
-    def current(self, assignment_id: str) -> Iterator[tuple[dict, SubmissionResult]]:
-        """Each student's counting result with their student and submission rows, by student id."""
+    def current(self, assignment_id: str, student: str | None = None) -> Iterator[tuple[dict, SubmissionResult]]:
+        """Each student's (or one student's) counting automatic result with their student and submission rows.
+
+        By student id. The result is the automatic one: ``grading.standing`` adds the TAs' adjustments.
+        """
         query = (
             sa.select(
                 students.c.id,
@@ -196,11 +228,12 @@ class Gradebook:
                 submissions.c.received_at,
                 submissions.c.lms_submission,
                 submissions.c.content_hash,
+                submissions.c.marked_late,
                 grades.c.penalty,
                 runs.c.result,
             )
             .select_from(grades.join(students).join(submissions).join(runs, grades.c.run_id == runs.c.id))
-            .where(grades.c.assignment_id == assignment_id)
+            .where(grades.c.assignment_id == assignment_id, *([grades.c.student_id == student] if student else []))
             .order_by(students.c.id)
         )
         with self.engine.connect() as connection:
@@ -208,7 +241,8 @@ class Gradebook:
                 result = SubmissionResult.from_dict(json.loads(row.result))
                 result.penalty = row.penalty
                 student = {"student": row.id, "name": row.name, "lms_submission": row.lms_submission}
-                yield student | {"content_hash": row.content_hash}, result
+                receipt = {"content_hash": row.content_hash, "received": _aware(row.received_at)}
+                yield student | receipt | {"marked_late": row.marked_late}, result
 
     def notebook(self, content_hash: str) -> bytes | None:
         """A graded file as it was received (None for one recorded before files were kept, or never readable)."""
@@ -299,6 +333,11 @@ def _upsert(connection: sa.Connection, table: sa.Table, key: dict, values: dict,
         return
     if connection.execute(sa.select(sa.literal(1)).select_from(table).where(condition)).first() is None:
         connection.execute(table.insert().values({**(defaults or {}), **key, **values}))
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -18,9 +18,9 @@ import nbformat
 
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
-from autograder.course.late import Lateness
 from autograder.feedback import exports
-from autograder.grading import batch
+from autograder.grading import batch, standing
+from autograder.grading.adjustments import Ledger
 from autograder.grading.config import BatchConfig
 from autograder.grading.fingerprint import assignment_fingerprint, cache_key
 from autograder.grading.gradebook import Gradebook
@@ -67,16 +67,19 @@ class Session:
         return cache_key(assignment_print, submission.student, content, self.config.secret, self.config.limits)
 
     def _record(self, submission: Submission, result: SubmissionResult, key: str) -> None:
-        lateness = _annotate(self.assignment, submission, result)
-        self.gradebook.record(submission, result, key, late_days=lateness.days)
-        exports.write_submission(self.assignment, result, self.output / exports.student_folder(submission.student))
-        self.results.append(result)
-        self.on_result(result)
+        _annotate(submission, result)
+        held = Ledger(self.gradebook).current(self.assignment.id, submission.student).get(submission.student)
+        counted = standing.apply(self.assignment, result, submission.received, submission.marked_late, held)
+        late_days = self.assignment.late.assess(submission.received).days
+        self.gradebook.record(submission, result, key, late_days, counted)
+        exports.write_submission(self.assignment, counted, self.output / exports.student_folder(submission.student))
+        self.results.append(counted)
+        self.on_result(counted)
 
 
 def export_course(assignment: Assignment, gradebook: Gradebook, output: Path) -> Report:
     """Write the course-wide exports from the gradebook, the similarity report included; returns that report."""
-    rows = list(gradebook.current(assignment.id))
+    rows = standing.rows(assignment, gradebook)
     entries = [
         Entry(student["student"], _notebook(gradebook.notebook(student["content_hash"])), result)
         for student, result in rows
@@ -101,19 +104,15 @@ def _notebook(content: bytes | None) -> nbformat.NotebookNode | None:
     return notebook
 
 
-def _annotate(assignment: Assignment, submission: Submission, result: SubmissionResult) -> Lateness:
-    """What depends on this receipt rather than on the notebook's content: source, lateness, duplicates."""
+def _annotate(submission: Submission, result: SubmissionResult) -> None:
+    """What depends on this receipt rather than on the notebook's content: the file's name, duplicates.
+
+    Lateness depends on the student's deadline too, which an extension moves: ``standing`` assesses it.
+    """
     result.source = PurePath(submission.source).name  # what the student uploaded, not where the grader keeps it
-    lateness = assignment.late.assess(submission.received)
-    result.penalty = lateness.penalty
     result.notes = []
-    if lateness.days:
-        result.notes.append(lateness.describe())
-    elif submission.marked_late:
-        result.notes.append("the LMS marked this submission late, but it is within the deadline and grace period")
     if submission.superseded:
         result.notes.append(
             f"you submitted {len(submission.superseded) + 1} times; the newest was graded, not: "
             + ", ".join(Path(source).name for source in submission.superseded)
         )
-    return lateness

@@ -46,8 +46,11 @@ def test_the_student_notebook_holds_no_solution_test_or_marker(parsed: masters.M
     assert "t = triangular()\n..." in text  # a manual code question's solution line
     assert "helper line" not in text and all(cell.source for cell in student.cells)  # the IGNORE cell is gone
     assert {cell.cell_type for cell in student.cells} == {"markdown", "code"}
-    marked = [cell.metadata["autograder"]["solution"] for cell in student.cells if "autograder" in cell.metadata]
-    assert marked == ["cube", "triangular", "scores"]
+    marked = [cell.metadata["autograder"] for cell in student.cells if "autograder" in cell.metadata]
+    assert marked == [{"solution": name} for name in ("cube", "triangular", "scores")] + [
+        {"answer": "q4"},  # where a TA's review finds the written answers
+        {"answer": "q5"},
+    ]
 
 
 def test_the_solution_notebook_holds_the_solutions_without_prompts_or_tests(parsed: masters.Master) -> None:

@@ -55,6 +55,8 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
         "q3",
         "q4",
         "q5",
+        "awaiting",
+        "overridden",
     ]
     scores = {row["student"]: row for row in rows}
     assert scores["correct"]["score"] == "10" and scores["broken"]["score"] == "0"

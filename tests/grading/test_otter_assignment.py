@@ -33,11 +33,12 @@ def test_each_submission_earns_what_otter_would_give(graded: dict, student: str)
     assert not result.fault and result.isolated
     assert {question.id: question.score for question in result.questions} == otter_format.EXPECTED[student]
     assert result.notebook_problems == []  # otter's own `grader.check` cells did not fail
-    assert [(manual.id, manual.points, manual.status) for manual in result.manual] == [
-        ("q4", 2.0, "awaiting"),
-        ("q5", 1.0, "awaiting"),
+    assert [(manual.id, manual.points, manual.graded) for manual in result.manual] == [
+        ("q4", 2.0, False),
+        ("q5", 1.0, False),
     ]
-    assert result.max_score == 6.0  # the manual points wait for a TA: neither for nor against
+    assert result.max_score == 9.0  # the assignment is worth its manual points too
+    assert result.awaiting == ["q4", "q5"]  # ... which wait for a TA, not counted for or against yet
 
 
 @needs_bwrap

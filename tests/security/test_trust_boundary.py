@@ -514,4 +514,3 @@ def test_a_kernel_launched_as_its_grader_dies_never_runs_on(tmp_path) -> None:
     time.sleep(3)  # every launcher has started by now, or died with its grader
     alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
     assert not alive, "a launcher outlived the grader that started it"
-

@@ -20,7 +20,7 @@ def test_the_report_is_rebuilt_from_the_gradebook_alone(tmp_path: Path) -> None:
         submission = Submission(entry.student, f"{entry.student}.ipynb", nbformat.writes(entry.notebook).encode())
         questions = [QuestionResult(q.id, q.function, q.points, q.points, []) for q in TENSORS.questions]
         result = SubmissionResult(entry.student, "tensors", TENSORS.max_score, questions)
-        gradebook.record(submission, result, f"key-{entry.student}", late_days=0)
+        gradebook.record(submission, result, f"key-{entry.student}", 0, result)
     gradebook.close()
     assert cli.main(["similarity", "tensors", "--output", str(tmp_path / "grades")]) == 0
     with (output / "similarity.csv").open() as handle:
