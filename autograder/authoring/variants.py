@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course import answers
 from autograder.course import notebook as notebooks
 from autograder.course.assignment import Assignment
 
@@ -27,12 +28,23 @@ class Variant:
     solutions: dict[str, str] = field(default_factory=dict)  # function -> source
     base: str = "reference"  # "reference": other functions solved; "template": other stubs stay
     extra_cells: tuple[str, ...] = ()  # inserted after the first code cell (the imports)
+    written: dict[str, str] = field(default_factory=dict)  # a TA-graded question's id -> the answer written
     loses: tuple[str, ...] = ()  # questions that must score below full points
     diagnosis: str = ""  # text the feedback of the lost questions must contain
     notebook_problem: str = ""  # text the report of failed cells must contain
 
     def expected_full(self, question_id: str) -> bool:
         return self.base == "reference" and question_id not in self.loses
+
+
+# A written answer a TA's browser must show inert (each assignment bundles one): a script, event
+# handlers and a javascript: link, none of which may run in the review app.
+HOSTILE_ANSWER = (
+    "I think the answer is in the picture. <script>document.title = 'pwned'; window.pwned = 'script';</script>"
+    '<img src="missing.png" onerror="window.pwned = \'onerror\'">'
+    "<a href=\"javascript:window.pwned = 'link'\">see my notes</a> "
+    "<b onmouseover=\"window.pwned = 'hover'\">bold claim</b>"
+)
 
 
 def load_variants(assignment: Assignment) -> list[Variant]:
@@ -50,6 +62,9 @@ def build(assignment: Assignment, variant: Variant) -> nbformat.NotebookNode:
     notebooks.stamp(notebook, assignment)  # as released: the notebook names its assignment
     base = notebooks.reference_sources(assignment) if variant.base == "reference" else {}
     notebooks.fill_solutions(notebook, assignment, {**base, **variant.solutions})
+    for cell in notebook.cells:
+        if answers.answer_mark(cell) in variant.written:
+            cell.source = variant.written[answers.answer_mark(cell)].strip()
     first_code = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
     for offset, source in enumerate(variant.extra_cells, start=1):
         cell = nbformat.v4.new_code_cell(source.strip())

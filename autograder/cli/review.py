@@ -17,7 +17,7 @@ from rich.console import Console
 from autograder.cli import options
 from autograder.course import assignment as assignments
 from autograder.grading.marking import Marking
-from autograder.review.server import serve
+from autograder.review.server import ReviewServer
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -35,9 +35,8 @@ def run(args: argparse.Namespace) -> int:
     assignment = assignments.load(assignments.course_root(args.course), args.assignment)
     gradebook, output = options.existing_gradebook(args, assignment.id)
     token = secrets.token_urlsafe(24)
-    server = serve(Marking(assignment, gradebook, output), token, args.port, args.grader)
-    port = server.effective_port
-    console.print(f"review {assignment.id}: open http://127.0.0.1:{port}/?token={token}  (Ctrl+C stops it)")
+    server = ReviewServer(Marking(assignment, gradebook, output), token, args.port, args.grader)
+    console.print(f"review {assignment.id}: open http://127.0.0.1:{server.port}/?token={token}  (Ctrl+C stops it)")
     try:
         server.run()
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,10 @@ class Marking:
     assignment: Assignment
     gradebook: Gradebook
     output: Path  # OUTPUT/ASSIGNMENT, where the exports are
+    # How the course-wide exports follow a change: None rebuilds them at once (a second for a
+    # class, most of it the summary's plots); the review app hands them to a background thread
+    # so that saving a grade never waits for them.
+    course_changed: Callable[[], None] | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -128,12 +132,16 @@ class Marking:
         return len(parsed)
 
     def publish(self, *students: str) -> None:
-        """Rewrite these students' feedback files and the course exports from the database."""
+        """Rewrite these students' feedback files from the database, and have the course exports follow."""
         for student in students:
             row = standing.of(self.assignment, self.gradebook, student)
             if row is not None:
                 folder = self.output / exports.student_folder(student)
                 exports.write_submission(self.assignment, row[1], folder)
+        (self.course_changed or self.rebuild_course)()
+
+    def rebuild_course(self) -> None:
+        """The course-wide exports (gradebook.csv, canvas.csv, summary.html, ...) from the database."""
         export_course(self.assignment, self.gradebook, self.output)
 
     def _change(

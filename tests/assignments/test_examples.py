@@ -57,6 +57,17 @@ def test_example_grades_as_promised(graded: dict, assignment_id: str, variant: v
     assert validate.broken_promises(variant, result) == [], feedback_text(result)
 
 
+@needs_bwrap
+@pytest.mark.parametrize(("assignment_id", "variant"), CASES, ids=[f"{a}-{v.name}" for a, v in CASES])
+def test_the_written_question_is_never_scored_automatically(
+    graded: dict, assignment_id: str, variant: variants.Variant
+) -> None:
+    """w1 (the syllabus's written question, 2 points of 12) awaits a TA in every example, whatever it holds."""
+    result = graded[(assignment_id, variant.name)]
+    assert result.max_score == 12.0 and result.awaiting == ["w1"]
+    assert result.score == sum(question.score for question in result.questions)  # no w1 points in the score
+
+
 # The examples whose cells only define and try the functions (no hostile or broken extra cells):
 # their code runs in this process for the self-check, as in a student's notebook.
 PLAIN = [(assignment_id, variant) for assignment_id, variant in CASES if not variant.extra_cells]

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 
 from autograder.grading.marking import Marking
-from autograder.review.server import serve
+from autograder.review.server import ReviewServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -21,15 +21,15 @@ needs_chromium = pytest.mark.skipif(
 
 
 @contextmanager
-def running(marking: Marking, token: str) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    server = serve(marking, token, grader="ta-keyboard")
+def running(marking: Marking, token: str) -> Iterator[tuple[str, ReviewServer]]:
+    """The app on a free port of 127.0.0.1 in a thread; yields its base URL and the server."""
+    server = ReviewServer(marking, token, grader="ta-keyboard")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.port}", server
     finally:
-        server.close()
+        server.close()  # the course exports are rebuilt a last time: what a test then reads is complete
         thread.join(timeout=10)
 
 

@@ -5,10 +5,30 @@ the student notebook. Each wrong variant must lose points on the question it bre
 keep them on the others, and get the named diagnosis.
 """
 
-from autograder.authoring.variants import Variant
+from autograder.authoring.variants import HOSTILE_ANSWER, Variant
+
+# w1, the written question a TA grades: a good answer, a partial one (the template's is empty)
+GOOD_ANSWER = """
+For one sample, y_hat = w0 x0 + w1 x1 + b and L = (y_hat - y)^2, so by the chain rule
+dL/dw1 = 2 (y_hat - y) * x1.
+
+```python
+torch.manual_seed(0)
+model = torch.nn.Linear(2, 1)
+x, y = torch.tensor([[1.0, -2.0]]), torch.tensor([[0.5]])
+loss = (model(x) - y).pow(2).mean()
+loss.backward()
+print(2 * (model(x) - y).item() * -2.0, model.weight.grad[0, 1].item())
+```
+Both print the same value.
+"""
+PARTIAL_ANSWER = """
+dL/dW = (y_hat - y) * x, which is what backward() gives.
+"""
 
 VARIANTS = [
-    Variant("correct", "every function as the reference solves it"),
+    Variant("correct", "every function as the reference solves it, and a good written answer",
+            written={"w1": GOOD_ANSWER}),
     Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4"),
             diagnosis="NotImplementedError"),
     Variant(
@@ -18,6 +38,7 @@ def abs_loss_grad(w, x, y):
     return torch.sign(y - w * x) * x
 """},
         loses=("q1",), diagnosis="sign error",
+        written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
         "q2_sum_not_mean", "linear_mse_grads for the summed squared error",
@@ -135,5 +156,10 @@ class Cubic(torch.autograd.Function):
         return grad_output * 3 * x ** 2
 """},
         loses=("q4",), diagnosis="wrong branch at x < 0",
+    ),
+    Variant(
+        "w1_hostile_html",
+        "every function right; a written answer holding a script and event handlers (the review app shows it inert)",
+        written={"w1": HOSTILE_ANSWER},
     ),
 ]

@@ -5,10 +5,24 @@ the student notebook. Each wrong variant must lose points on the question it bre
 keep them on the others, and get the named diagnosis.
 """
 
-from autograder.authoring.variants import Variant
+from autograder.authoring.variants import HOSTILE_ANSWER, Variant
+
+# w1, the written question a TA grades: a good answer, a partial one (the template's is empty)
+GOOD_ANSWER = """
+In Fourier space the blur multiplies each frequency by K^(w), which is almost zero at high
+frequencies. Dividing by it (lam = 0) blows up the noise there (not stable), frequencies where it
+is zero cannot be recovered (not unique) and noisy data has parts no image can explain (no exact
+solution). Tikhonov divides by |K^|^2 + lam instead, so the amplification is bounded, but it also
+damps real detail: more lam, more blur (bias), less noise. With lam = 1e-6 my result was full of
+noise, with lam = 1e-2 it looked best, and with lam = 1 it was very blurry.
+"""
+PARTIAL_ANSWER = """
+Without lam the division by zero gives infinity, so we need lam.
+"""
 
 VARIANTS = [
-    Variant("correct", "every function as the reference solves it"),
+    Variant("correct", "every function as the reference solves it, and a good written answer",
+            written={"w1": GOOD_ANSWER}),
     Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4", "q5"),
             diagnosis="NotImplementedError"),
     Variant(
@@ -24,6 +38,7 @@ def blur(u, kernel):
     return out
 """},
         loses=("q1",), diagnosis="shifted by one pixel",
+        written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
         "q1_zero_boundary", "blur with zero padding instead of wrapping around",
@@ -123,5 +138,10 @@ def tv_denoise(f, lam, iters):
     return u.detach()
 """},
         loses=("q5",), diagnosis="does not minimise the objective",
+    ),
+    Variant(
+        "w1_hostile_html",
+        "every function right; a written answer holding a script and event handlers (the review app shows it inert)",
+        written={"w1": HOSTILE_ANSWER},
     ),
 ]

@@ -5,10 +5,27 @@ the student notebook. Each wrong variant must lose points on the question it bre
 keep them on the others, and get the named diagnosis.
 """
 
-from autograder.authoring.variants import Variant
+from autograder.authoring.variants import HOSTILE_ANSWER, Variant
+
+# w1, the written question a TA grades: a good answer, a partial one (the template's is empty)
+GOOD_ANSWER = """
+Storing the weights in float16 can stop training: an update of 1e-4 on a weight of 1.0 is
+smaller than half the float16 spacing there, so it rounds away.
+
+```python
+w = torch.tensor(1.0, dtype=torch.float16)
+print(w + 1e-4, torch.tensor(1.0) + 1e-4)
+```
+The float16 weight stays 1.0 while the float32 one moves, so the model trained in float16 never
+learns from small gradients and ends up with different parameters.
+"""
+PARTIAL_ANSWER = """
+Padding with zeros makes the border of the image darker than reflect padding.
+"""
 
 VARIANTS = [
-    Variant("correct", "every function as the reference solves it"),
+    Variant("correct", "every function as the reference solves it, and a good written answer",
+            written={"w1": GOOD_ANSWER}),
     Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4"),
             diagnosis="NotImplementedError"),
     Variant(
@@ -18,6 +35,7 @@ def pad_and_correlate(x, weight, mode):
     return F.conv2d(x, weight, padding=weight.shape[-1] // 2)
 """},
         loses=("q1",), diagnosis="what 'zeros' padding gives",
+        written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
         "q1_convolution", "pad_and_correlate that flips the kernel (a true convolution)",
@@ -81,5 +99,10 @@ def accurate_sum(x):
     return x.float().sum().to(x.dtype)
 """},
         loses=("q4",), diagnosis="narrower than float64",
+    ),
+    Variant(
+        "w1_hostile_html",
+        "every function right; a written answer holding a script and event handlers (the review app shows it inert)",
+        written={"w1": HOSTILE_ANSWER},
     ),
 ]

@@ -7,7 +7,20 @@ on the others, and get the named diagnosis. A variant that breaks ``sgd_step`` o
 the broken function, so that only the broken question loses points.
 """
 
-from autograder.authoring.variants import Variant
+from autograder.authoring.variants import HOSTILE_ANSWER, Variant
+
+# w1, the written question a TA grades: a good answer, a partial one (the template's is empty)
+GOOD_ANSWER = """
+A minibatch gradient is the gradient of the loss on a few samples only, so it is a noisy
+estimate of the full gradient (unbiased: its average over an epoch is the full gradient, as q4
+shows). The noise gets smaller as the batch gets bigger, roughly like 1/batch size. So with the
+same learning rate, small batches make the loss jump around and never settle exactly at the
+minimum, and there are many more steps per epoch. In my run with batch size 1 the loss went up
+and down between steps while with the full batch it decreased every step.
+"""
+PARTIAL_ANSWER = """
+Minibatches are faster because each step uses fewer samples.
+"""
 
 TRAIN_WITHOUT_HELPERS = """
 def train_linear_regression(X, Y, lr, batch_size, epochs, seed):
@@ -43,7 +56,8 @@ def _train(body_change: str, replacement: str) -> str:
 
 
 VARIANTS = [
-    Variant("correct", "every function as the reference solves it"),
+    Variant("correct", "every function as the reference solves it, and a good written answer",
+            written={"w1": GOOD_ANSWER}),
     Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4"),
             diagnosis="NotImplementedError"),
     Variant(
@@ -55,6 +69,7 @@ def sgd_step(params, lr):
             p = p - lr * p.grad
 """, "train_linear_regression": TRAIN_WITHOUT_HELPERS},
         loses=("q1",), diagnosis="the parameters were rebound",
+        written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
         "q1_recorded_in_graph", "sgd_step without torch.no_grad()",
@@ -135,5 +150,10 @@ def minibatch_gradient_average(model, X, Y, batch_size):
     return [total / batches for total in totals]
 """},
         loses=("q4",), diagnosis="without clearing",
+    ),
+    Variant(
+        "w1_hostile_html",
+        "every function right; a written answer holding a script and event handlers (the review app shows it inert)",
+        written={"w1": HOSTILE_ANSWER},
     ),
 ]

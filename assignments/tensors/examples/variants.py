@@ -5,10 +5,26 @@ the student notebook. Each wrong variant must lose points on the question it bre
 keep them on the others, and get the named diagnosis.
 """
 
-from autograder.authoring.variants import Variant
+from autograder.authoring.variants import HOSTILE_ANSWER, Variant
+
+# w1, the written question a TA grades: a good answer, a partial one (the template's is empty)
+GOOD_ANSWER = """
+```python
+batch = torch.zeros(4, 1, 32, 32)
+print(batch.shape)
+```
+The first dimension is the batch: 4 images that go through the network together. The second is
+the number of channels, 1 because the images are grey (RGB would be 3), and a `Conv2d` needs
+`in_channels=1` for it. The last two are the height and the width of each image, 32 rows and
+32 columns of pixels.
+"""
+PARTIAL_ANSWER = """
+The tensor has 4 images of 32 by 32 pixels. The 1 is the colour.
+"""
 
 VARIANTS = [
-    Variant("correct", "every function as the reference solves it"),
+    Variant("correct", "every function as the reference solves it, and a good written answer",
+            written={"w1": GOOD_ANSWER}),
     Variant("template", "the untouched student notebook", base="template", loses=("q1", "q2", "q3", "q4", "q5"),
             diagnosis="NotImplementedError"),
     Variant(
@@ -21,6 +37,7 @@ def image_to_batch(img):
     return pixels.permute(2, 0, 1)[None]
 """},
         loses=("q1",), diagnosis="forgot to divide by 255",
+        written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
         "q2_no_clamp", "batch_to_images that casts without clamping",
@@ -96,5 +113,10 @@ for candidate in found:
                 exec("".join(cell["source"]))
 print("found", found)
 """,),
+    ),
+    Variant(
+        "w1_hostile_html",
+        "every function right; a written answer holding a script and event handlers (the review app shows it inert)",
+        written={"w1": HOSTILE_ANSWER},
     ),
 ]
