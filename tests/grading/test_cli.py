@@ -55,6 +55,7 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
         "q3",
         "q4",
         "q5",
+        "w1",
         "awaiting",
         "overridden",
     ]
