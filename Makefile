@@ -44,6 +44,7 @@ release: setup
 bench: setup
 	$(PY) -m bench.run $(BENCH_FLAGS)
 	$(PY) -m bench.similarity
+	$(PY) -m bench.review
 
 clean:
 	rm -rf $(VENV) grades dist .pytest_cache .ruff_cache

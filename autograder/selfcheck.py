@@ -16,9 +16,11 @@ In the notebook::
     check("q1")   # one question
     check()       # all of them
 
-What it cannot do: hidden cases (other inputs, drawn per student) and a question's
-property checks are code the student does not get, so a pass here is necessary, not
-sufficient; the verdict says so.
+Property checks the course marked ``@public`` (an input left unchanged, an objective and a
+PSNR within the grader's margins) ship as source and run here exactly as in the grader.
+What it cannot do: hidden cases (other inputs, drawn per student) and the other property
+checks, code the student does not get; a public example of such a question that matches
+says it "can only be judged when graded", never "Passed".
 """
 
 from __future__ import annotations
@@ -38,13 +40,13 @@ from autograder.checks.compare import Rule
 from autograder.checks.judge import judge
 from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.results import CheckResult, QuestionResult, question_score
-from autograder.checks.spec import Mistake, QuestionCheck
+from autograder.checks.spec import Mistake, PropertyCheck, QuestionCheck
 from autograder.errors import UsageError
 from autograder.feedback.render import question_text
 from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
 
-FORMAT = "autograder-public-checks/2"
+FORMAT = "autograder-public-checks/3"
 
 
 def data_paths(folder: Path, assignment_id: str) -> tuple[Path, Path]:
@@ -88,6 +90,8 @@ class PublicQuestion:
     hidden_cases: int
     properties: int  # property checks only the grader runs
     output_names: tuple[str, ...] = ()  # the parts of a tuple answer (``QuestionCheck.output_names``)
+    public_properties: tuple[PropertyCheck, ...] = ()  # property checks shipped as source: run here too
+    keep_inputs: bool = False  # the public properties look at the inputs after the call
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,16 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
         int(entry["hidden_cases"]),
         int(entry["properties"]),
         tuple(str(name) for name in entry["output_names"]),
+        tuple(_shipped(shipped["name"], shipped["source"]) for shipped in entry["public_properties"]),
+        bool(entry["keep_inputs"]),
     )
+
+
+def _shipped(name: str, source: str) -> PropertyCheck:
+    """A public property check from the source the release wrote (the course's own code, not the student's)."""
+    namespace: dict[str, Any] = {"__name__": "autograder_public_property"}
+    exec(compile(source, f"<public property {name}>", "exec"), namespace)
+    return namespace[name]
 
 
 # Judging -----------------------------------------------------------------------------------
@@ -204,6 +217,7 @@ def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict
                 cases=(),
                 rule=question.rule,
                 mistakes=tuple(_constant_mistake(checks, mistake) for mistake in case.mistakes),
+                properties=question.public_properties,
                 output_names=question.output_names,
             )
             expected = checks.decode(case.expected)
@@ -238,8 +252,9 @@ def _call(
         value = make_call(case.call, scope, inputs)
     except Exception as error:  # the student's code failing is a verdict, not a crash
         return ProbeOutput(ProbeStatus.ERROR, error=describe_error(error))
-    text, blob = wire.encode(value)
-    return ProbeOutput(ProbeStatus.OK, value=wire.decode(text, blob, received=True))
+    text, blob = wire.encode({"value": value, "inputs_after": inputs if question.keep_inputs else None})
+    received = wire.decode(text, blob, received=True)
+    return ProbeOutput(ProbeStatus.OK, value=received["value"], inputs_after=received["inputs_after"])
 
 
 def _constant_mistake(checks: PublicChecks, mistake: PublicMistake) -> Mistake:

@@ -10,7 +10,7 @@ the right one is exactly that factor.
 import torch
 
 from autograder.checks.compare import Rule
-from autograder.checks.spec import Built, Case, Mistake, Observation, QuestionCheck, Rng
+from autograder.checks.spec import Built, Case, Mistake, Observation, QuestionCheck, Rng, public
 
 
 def _distinct_sizes(rng: Rng, count: int, low: int = 2, high: int = 9) -> list[int]:
@@ -224,6 +224,7 @@ def _not_restored(f, x, eps):
 NOT_RESTORED = "x was modified in place and not restored: perturb a copy, or put every entry back"
 
 
+@public  # the self-check runs it too: a public example that passes there passes here
 def _x_unchanged(observation: Observation) -> str | None:
     after = (observation.inputs_after or {}).get("x")
     if after is None:

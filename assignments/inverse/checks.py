@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.compare import Rule
-from autograder.checks.spec import Case, Mistake, Observation, Picture, QuestionCheck, Rng
+from autograder.checks.spec import Case, Mistake, Observation, Picture, QuestionCheck, Rng, public
 
 DOUBLE = torch.float64
 
@@ -484,6 +484,7 @@ OBJECTIVE_MARGIN = 0.05
 PSNR_MARGIN = 0.5  # dB
 
 
+@public  # the self-check runs it too: a public example that passes there passes here
 def _tv_outcome(observation: Observation) -> str | None:
     f, lam, clean = observation.inputs["f"], observation.inputs["lam"], observation.inputs["clean"]
     u = observation.actual.data.to(DOUBLE)

@@ -3,7 +3,8 @@
 Built on the trusted side from the very probes the grader plans with ``public_only``
 (so the inputs and the reference's answers are the grader's own), plus, for every
 known mistake, the wrong answer it gives on each public example: the student side
-names a mistake by comparing answers, without the mistake's code. Values go through
+names a mistake by comparing answers, without the mistake's code. Property checks marked
+``@public`` ship as source (``authoring.shipping``); the others only the grader runs. Values go through
 the wire format (tensors into one safetensors blob, everything else JSON); see
 ``autograder.selfcheck`` for the reading side. Nothing here draws a hidden input or
 reads the course secret.
@@ -16,7 +17,9 @@ import json
 import logging
 from typing import Any
 
+from autograder.authoring import shipping
 from autograder.checks.cell_tests import Expectation
+from autograder.checks.spec import is_public
 from autograder.course.assignment import Assignment, AssignmentError
 from autograder.grading import pipeline
 from autograder.protocol import wire
@@ -68,7 +71,13 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
                 "output_names": list(check.output_names),
                 "rule": f"{question.id}/rule",
                 "hidden_cases": sum(case.hidden for case in check.cases),
-                "properties": len(check.properties),
+                "properties": sum(not is_public(prop) for prop in check.properties),
+                "public_properties": [
+                    {"name": prop.__name__, "source": shipping.bundle(prop)}
+                    for prop in check.properties
+                    if is_public(prop)
+                ],
+                "keep_inputs": check.keep_inputs,
                 "cases": cases,
             }
         )

@@ -19,27 +19,29 @@ import copy
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.authoring import variants
+from autograder.authoring import shipping, variants
 from autograder.checks.calls import call_scope, make_call
 from autograder.checks.compare import compare
-from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng
+from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng, is_public
 from autograder.course.assignment import Assignment, Question
+from autograder.errors import AssignmentError
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
 from autograder.protocol import wire
 
 log = logging.getLogger(__name__)
 HIDDEN_SEEDS = 4  # each hidden case is drawn this many times (as for as many students)
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"  # a note: what the author should know, nothing wrong
 FAILED = object()  # what ``_Report.attempt`` returns when the action raised
 
 
 @dataclass(frozen=True)
 class Finding:
-    severity: str  # ERROR: the assignment is not sound; WARNING: worth a look
+    severity: str  # ERROR: the assignment is not sound; WARNING: worth a look; NOTE: for the record
     question: str  # "" for the assignment as a whole
     case: str
     message: str
@@ -54,7 +56,7 @@ def check(assignment: Assignment) -> list[Finding]:
     """Every finding of the static checks, errors first."""
     findings = [finding for question in assignment.questions for finding in _question(assignment, question)]
     findings += _stale_examples(assignment)
-    return sorted(findings, key=lambda finding: finding.severity != ERROR)
+    return sorted(findings, key=lambda finding: (ERROR, WARNING, NOTE).index(finding.severity))
 
 
 def _question(assignment: Assignment, question: Question) -> list[Finding]:
@@ -87,7 +89,22 @@ def _question(assignment: Assignment, question: Question) -> list[Finding]:
             )
         if case.unchecked:
             findings.append(Finding(ERROR, question.id, case.name, UNCHECKED.format("; ".join(case.unchecked)), where))
-    return findings + tally.findings(question.id)
+    return findings + tally.findings(question.id) + _public_properties(question)
+
+
+def _public_properties(question: Question) -> list[Finding]:
+    """A property marked ``@public`` must ship to the self-check; what ships is listed, for the author to see."""
+    found = []
+    for check_property in (p for p in question.check.properties if is_public(p)):
+        where = _where(check_property)
+        try:
+            source = shipping.bundle(check_property)
+        except AssignmentError as error:
+            found.append(Finding(ERROR, question.id, "", str(error), where))
+            continue
+        shipped = ", ".join(re.findall(r"^def (\w+)", source, re.MULTILINE))
+        found.append(Finding(NOTE, question.id, "", f"public in the release, for the self-check: {shipped}", where))
+    return found
 
 
 UNCHECKED = (

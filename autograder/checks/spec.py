@@ -21,7 +21,37 @@ from autograder.checks.cell_tests import Expectation
 from autograder.checks.compare import CLOSE, EXACT, Rule
 from autograder.protocol.wire import Built
 
-__all__ = ["CLOSE", "EXACT", "Built", "Case", "Mistake", "Observation", "Picture", "QuestionCheck", "Rng", "Rule"]
+__all__ = [
+    "CLOSE",
+    "EXACT",
+    "Built",
+    "Case",
+    "Mistake",
+    "Observation",
+    "Picture",
+    "QuestionCheck",
+    "Rng",
+    "Rule",
+    "is_public",
+    "public",
+]
+PropertyCheck = Callable[["Observation"], "str | None"]
+_PUBLIC = "__autograder_public__"
+
+
+def public(check: PropertyCheck) -> PropertyCheck:
+    """Mark a property check as one the student's self-check runs too (a decorator).
+
+    Its source, and that of the helpers and constants of ``checks.py`` it uses, ship in the
+    release (``authoring.shipping``), so a public example passes the self-check only when
+    it passes the grader. Mark only what may be public: the helpers travel with it.
+    """
+    setattr(check, _PUBLIC, True)
+    return check
+
+
+def is_public(check: PropertyCheck) -> bool:
+    return bool(getattr(check, _PUBLIC, False))
 
 
 class Rng:
@@ -124,7 +154,7 @@ class QuestionCheck:
     cases: tuple[Case, ...]
     rule: Rule = CLOSE
     mistakes: tuple[Mistake, ...] = ()
-    properties: tuple[Callable[[Observation], str | None], ...] = field(default=())
+    properties: tuple[PropertyCheck, ...] = field(default=())
     keep_inputs: bool = False
     driver: str = ""
     picture: Callable[[Observation], Picture] | None = None

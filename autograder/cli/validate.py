@@ -50,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     findings = static.check(assignment)
     for finding in findings:
-        style = "bold red" if finding.severity == static.ERROR else "yellow"
+        style = {static.ERROR: "bold red", static.WARNING: "yellow"}.get(finding.severity, "blue")
         words = escape(finding.line()[len(finding.severity) :])
         console.print(f"[{style}]{finding.severity}[/]{words}", highlight=False)
     errors = sum(finding.severity == static.ERROR for finding in findings)
+    warnings = sum(finding.severity == static.WARNING for finding in findings)
     console.print(
-        f"static checks of {assignment.id}: {errors} error(s), {len(findings) - errors} warning(s) "
+        f"static checks of {assignment.id}: {errors} error(s), {warnings} warning(s) "
         f"({time.monotonic() - started:.1f} s)",
         style="bold red" if errors else "green",
     )

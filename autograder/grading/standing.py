@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from autograder.checks.results import Override, SubmissionResult
+from autograder.checks.results import ManualResult, Override, SubmissionResult
 from autograder.course.assignment import Assignment
 from autograder.course.late import LatePolicy
 from autograder.grading.adjustments import Adjustment, Ledger, StudentAdjustments
@@ -37,6 +37,8 @@ def apply(
         if override is not None and override.value is not None:
             value = override.value
             question.override = Override(float(value["points"]), override.reason, override.grader, value["automatic"])
+    listed = {manual.id for manual in standing.manual}  # a result from before a manual question was added
+    standing.manual += [ManualResult(q.id, q.points) for q in assignment.manual if q.id not in listed]
     for manual in standing.manual:
         score = held.scores.get(manual.id)
         if score is not None and score.value is not None:

@@ -152,7 +152,9 @@ def create_app(marking: Marking, token: str, hosts: set[str], grader: str = "") 
     @app.post("/grader")
     def set_grader() -> Response:
         name = request.form.get("name", "").strip()[:100]
-        response = redirect(request.form.get("back") or url_for("index"), 303)
+        back = request.form.get("back", "")
+        same_site = back.startswith("/") and not back.startswith("//") and "\\" not in back
+        response = redirect(back if same_site else url_for("index"), 303)
         if name:
             response.set_cookie(GRADER_COOKIE, name, httponly=True, samesite="Strict")
         return response

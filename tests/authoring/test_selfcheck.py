@@ -148,3 +148,36 @@ def test_the_setup_cell_says_what_to_install_into_which_python(
     namespace["check"]("q1")
     out = capsys.readouterr().out
     assert f"cannot import {missing}" in out and f"`%pip install {install}" in out and sys.executable in out
+
+
+@pytest.mark.parametrize(
+    ("assignment_id", "question_id", "source", "words"),
+    [
+        ("inverse", "q5", "def tv_denoise(f, lam, iters):\n    return f.clone()", "does not minimise the objective"),
+        ("inverse", "q5", "def tv_denoise(f, lam, iters):\n    return torch.zeros_like(f)", "does not minimise"),
+        (
+            "autograd",
+            "q3",
+            "def numerical_gradient(f, x, eps=1e-6):\n"
+            "    g = torch.zeros_like(x)\n"
+            "    for i in range(x.numel()):\n"
+            "        x.view(-1)[i] += eps\n"
+            "        up = f(x)\n"
+            "        x.view(-1)[i] -= 2 * eps\n"
+            "        g.view(-1)[i] = (up - f(x)) / (2 * eps)\n"
+            "    return g",
+            "changed the caller's x",
+        ),
+    ],
+)
+def test_a_public_property_fails_here_as_in_the_grader_never_passed(
+    released: dict, assignment_id: str, question_id: str, source: str, words: str
+) -> None:
+    """The issue's false "Passed": an outcome threshold and "x unchanged" now run in the self-check too."""
+    assignment = assignments.load(COURSE, assignment_id)
+    namespace = dict(vars(assignment.reference))
+    exec(imports_cell(assignment), namespace)
+    exec(source, namespace)
+    (report,) = selfcheck.self_check(assignment_id, namespace, released[assignment_id].student).run(question_id)
+    assert not report.passed and words in selfcheck.render(report)
+    assert not any(check.not_run for check in report.result.checks)  # a verdict, not "only the grader can judge"

@@ -122,3 +122,16 @@ def test_an_override_and_an_extension_from_the_student_page(client: FlaskClient,
     assert (row["q1"], row["overridden"], row["penalty"]) == ("1", "q1", "0")
     page = client.get("/student/late").get_data(as_text=True)
     assert "late-day policy applied by hand" in page and "illness" in page and "2026-01-12T23:59:00+00:00" in page
+
+
+def test_the_grader_name_is_remembered_and_never_redirects_off_the_app(client: FlaskClient) -> None:
+    token = csrf(client.get("/").get_data(as_text=True))
+    away = client.post("/grader", data={"csrf_token": token, "name": "ta-ana", "back": "https://evil.example/"})
+    assert away.headers["Location"] == "/"
+    assert (
+        client.post("/grader", data={"csrf_token": token, "name": "x", "back": "//evil.example"}).headers["Location"]
+        == "/"
+    )
+    home = client.post("/grader", data={"csrf_token": token, "name": "ta-ana", "back": "/student/good"})
+    assert home.headers["Location"] == "/student/good"
+    assert 'value="ta-ana"' in client.get("/student/good").get_data(as_text=True)
