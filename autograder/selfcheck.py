@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from markupsafe import Markup
 
 from autograder.checks.calls import call_scope, describe_error, make_call
 from autograder.checks.cell_tests import Expectation
@@ -42,6 +44,7 @@ from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.results import CheckResult, QuestionResult, question_score
 from autograder.checks.spec import Mistake, PropertyCheck, QuestionCheck
 from autograder.errors import UsageError
+from autograder.feedback import html
 from autograder.feedback.render import question_text
 from autograder.protocol import wire
 from autograder.protocol.probes import ProbeOutput, ProbeStatus
@@ -291,17 +294,45 @@ def _numeric_settings() -> Iterator[None]:
 DEFERRED = "nothing wrong found here, but only the grader can judge it (this question has checks only it runs)"
 
 
-def render(report: QuestionReport) -> str:
-    """A question's verdict in the grader's words (``feedback.render``), headed by how many examples pass."""
+def heading(report: QuestionReport) -> str:
+    """How many of a question's public examples pass (and how many only the grader can judge)."""
     question, checks = report.question, report.result.checks
     if not checks:
         return f"{question.id} `{question.function}`: no public examples (graded on hidden inputs only)"
     passed = sum(check.passed and not check.not_run for check in checks)
     deferred = sum(bool(check.not_run) for check in checks)
-    heading = f"{question.id} `{question.function}`: {passed} of {len(checks)} public examples pass"
-    if deferred:
-        heading += f", {deferred} can only be judged when graded"
-    return "\n".join(question_text(report.result, heading))
+    words = f"{question.id} `{question.function}`: {passed} of {len(checks)} public examples pass"
+    return words + (f", {deferred} can only be judged when graded" if deferred else "")
+
+
+def render(report: QuestionReport) -> str:
+    """A question's verdict in the grader's words (``feedback.render``), headed by how many examples pass."""
+    if not report.result.checks:
+        return heading(report)
+    return "\n".join(question_text(report.result, heading(report)))
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What ``check()`` shows: the feedback page's HTML in Jupyter, the same words as plain text elsewhere."""
+
+    text: str
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def verdicts(reports: list[QuestionReport]) -> Verdicts:
+    """The reports in words (``render``) and as HTML (``feedback.html``, the template feedback.html uses)."""
+    last = closing(reports)
+    text = "\n".join(filter(None, [*(render(report) for report in reports), last]))
+    fragments = [html.question_fragment(report.result, heading(report)) for report in reports]
+    page = "".join(fragments) + (str(Markup("<p>{}</p>").format(last)) if last else "")
+    return Verdicts(text, f'{html.NOTEBOOK_STYLE}<div class="autograder-check">{page}</div>')
 
 
 def closing(reports: list[QuestionReport]) -> str:
@@ -346,11 +377,24 @@ class SelfCheck:
         except UnknownQuestion as error:
             print(error)
             return
-        print("\n".join(filter(None, [*(render(report) for report in reports), closing(reports)])))
+        shown = verdicts(reports)
+        if _in_jupyter():
+            from IPython.display import display
+
+            display(shown)
+        else:
+            print(shown.text)
 
     def __repr__(self) -> str:
         name = self.checks.assignment if self.checks else "unavailable"
         return f"<self-check {name}: check('q1') for one question, check() for all>"
+
+
+def _in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (which shows HTML), not a terminal or a plain script."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def self_check(assignment_id: str, namespace: dict[str, Any], folder: str | Path | None = None) -> SelfCheck:

@@ -120,7 +120,7 @@ class Outcome:
         if result.fault:
             return "grader fault"
         lost = [question.id for question in result.questions if question.score < question.points]
-        return f"{result.score:g}/{result.max_score:g}" + (f", lost {', '.join(lost)}" if lost else "")
+        return f"{result.score:g}/{result.automatic_max:g}" + (f", lost {', '.join(lost)}" if lost else "")
 
     def diagnosis(self) -> str:
         """What the feedback said first about the questions lost (else about the notebook)."""

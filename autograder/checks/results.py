@@ -147,6 +147,11 @@ class SubmissionResult:
         return round(earned + sum(manual.score or 0.0 for manual in self.manual), 4)
 
     @property
+    def automatic_max(self) -> float:
+        """The points the automatically graded questions are worth (max_score less the manual ones)."""
+        return round(sum(question.points for question in self.questions), 4)
+
+    @property
     def awaiting(self) -> list[str]:
         """The manual questions a TA has not graded yet (the score is provisional while any are)."""
         return [manual.id for manual in self.manual if not manual.graded]

@@ -27,7 +27,7 @@ import jinja2
 from autograder import text
 from autograder.checks.results import SubmissionResult
 from autograder.course.assignment import Assignment
-from autograder.feedback import figures, render
+from autograder.feedback import figures, html, render
 from autograder.similarity.model import Report
 
 Row = tuple[dict, SubmissionResult]  # a gradebook row: the student's identity (id, name) and their result
@@ -276,21 +276,7 @@ def write_atomically(path: Path, data: str | bytes) -> None:
 
 @functools.cache
 def _templates() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("autograder.feedback", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["number"] = render.number
-    environment.filters["manual_line"] = render.manual_line
-    environment.filters["override_line"] = render.override_line
-    environment.filters["check_lines"] = render.check_lines
-    environment.filters["verdict"] = render.verdict
-    environment.filters["first_problem"] = lambda result: result.first_problem
-    environment.filters["folder"] = student_folder
-    return environment
+    return html.environment(first_problem=lambda result: result.first_problem, folder=student_folder)
 
 
 def _csv(rows: list[list[str]]) -> str:

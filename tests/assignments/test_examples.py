@@ -65,7 +65,7 @@ def test_the_written_question_is_never_scored_automatically(
     """w1 (the syllabus's written question, 2 points of 12) awaits a TA in every example, whatever it holds."""
     result = graded[(assignment_id, variant.name)]
     assert result.max_score == 12.0 and result.awaiting == ["w1"]
-    assert result.score == sum(question.score for question in result.questions)  # no w1 points in the score
+    assert result.score == pytest.approx(sum(question.score for question in result.questions))  # no w1 points
 
 
 # The examples whose cells only define and try the functions (no hostile or broken extra cells):

@@ -181,3 +181,39 @@ def test_a_public_property_fails_here_as_in_the_grader_never_passed(
     (report,) = selfcheck.self_check(assignment_id, namespace, released[assignment_id].student).run(question_id)
     assert not report.passed and words in selfcheck.render(report)
     assert not any(check.not_run for check in report.result.checks)  # a verdict, not "only the grader can judge"
+
+
+def test_in_jupyter_the_verdict_is_the_feedback_pages_html_with_the_diagnosis_once(
+    released: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assignment = assignments.load(COURSE, "autograd")
+    namespace = dict(vars(assignment.reference))
+    exec(imports_cell(assignment), namespace)
+    namespace["linear_mse_grads"] = _raising  # its message quotes the "student"
+    shown = []
+    import IPython.display
+
+    monkeypatch.setattr(selfcheck, "_in_jupyter", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    selfcheck.self_check("autograd", namespace, released["autograd"].student)("q2")
+    (verdicts,) = shown
+    page = verdicts._repr_html_()
+    assert '<span class="fail">FAIL</span>' in page and "autograder-check" in page
+    assert "&lt;script&gt;" in page and "<script>" not in page  # the student's words are escaped
+    assert repr(verdicts) == verdicts.text and "q2 `linear_mse_grads`" in verdicts.text
+
+
+def _raising(*args: object) -> None:
+    """A student's function whose error message is hostile HTML."""
+    raise ValueError("<script>alert(1)</script>")
+
+
+def test_the_diagnosis_and_named_parts_appear_once_in_the_html(released: dict) -> None:
+    assignment = assignments.load(COURSE, "autograd")
+    namespace = dict(vars(assignment.reference))
+    exec(imports_cell(assignment), namespace)
+    (variant,) = [v for v in variants.load_variants(assignment) if v.name == "q2_sum_not_mean"]
+    exec(next(iter(variant.solutions.values())), namespace)
+    reports = selfcheck.self_check("autograd", namespace, released["autograd"].student).run("q2")
+    page = selfcheck.verdicts(reports).html
+    assert page.count(variant.diagnosis) == 1 and "at dW" in page

@@ -65,7 +65,7 @@ def test_grade_writes_gradebook_results_and_feedback(tmp_path: Path) -> None:
 
     results = json.loads((tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "results.json").read_text())
     assert results["score"] == float(scores["q5_reshape_not_permute"]["score"])
-    assert [test["name"].split()[0] for test in results["tests"]] == ["q1", "q2", "q3", "q4", "q5"]
+    assert [test["name"].split()[0] for test in results["tests"]] == ["q1", "q2", "q3", "q4", "q5", "w1"]
     assert {"score", "max_score", "status", "output", "visibility"} <= set(results["tests"][4])
     feedback = (tmp_path / "out" / "tensors" / "q5_reshape_not_permute" / "feedback.html").read_text()
     assert "reshape/view instead of permute" in feedback and "<script" not in feedback

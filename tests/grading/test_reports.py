@@ -54,7 +54,7 @@ def test_gradescope_and_canvas_exports() -> None:
     rows = list(csv.reader(io.StringIO(canvas)))
     assert rows == [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tensor shapes and image tensors (tensors)"],
-        ["Points Possible", "", "", "", "", "10"],
+        ["Points Possible", "", "", "", "", "12"],  # the assignment, its written w1 included
         ["doe jane", "4821", "", "", "", "7.2"],
     ]
 

@@ -66,4 +66,4 @@ def test_the_next_submission_is_graded_normally(segfault, tmp_path) -> None:
     import nbformat
 
     result = grade_notebook(tmp_path, nbformat.read(CORRECT, as_version=4), student="next")
-    assert result.score == result.max_score and result.notebook_problems == [] and not result.fault
+    assert result.score == result.automatic_max and result.notebook_problems == [] and not result.fault
