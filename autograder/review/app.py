@@ -102,11 +102,16 @@ def create_app(marking: Marking, token: str, hosts: set[str], grader: str = "") 
         question = _manual_question(question_id)
         form = request.form
         student = form["student"]
-        items = [int(number) for number in form.getlist("item")] if question.rubric.items else None
-        points = None if items is not None else _number(form.get("points", ""), "points")
-        done = _attempt(
-            lambda: marking.score(student, question_id, who(), points, items, form.get("comment", ""), _seen(form))
-        )
+
+        def change() -> None:
+            items = [int(_number(number, "a rubric item")) for number in form.getlist("item")]
+            rubric = question.rubric.items
+            points = None if rubric else _number(form.get("points", ""), "points")
+            marking.score(
+                student, question_id, who(), points, items if rubric else None, form.get("comment", ""), _seen(form)
+            )
+
+        done = _attempt(change)
         target = form.get("then") if done and form.get("then") else student
         return redirect(url_for("grade", question_id=question_id, student=target), 303)
 
@@ -135,18 +140,24 @@ def create_app(marking: Marking, token: str, hosts: set[str], grader: str = "") 
     @app.post("/student/<student>/override")
     def override(student: str) -> Response:
         form = request.form
-        points = None if form.get("remove") else _number(form.get("points", ""), "points")
-        _attempt(
-            lambda: marking.override(student, form["question"], points, form.get("reason", ""), who(), _seen(form))
-        )
+
+        def change() -> None:
+            points = None if form.get("remove") else _number(form.get("points", ""), "points")
+            marking.override(student, form["question"], points, form.get("reason", ""), who(), _seen(form))
+
+        _attempt(change)
         return redirect(url_for("student_page", student=student), 303)
 
     @app.post("/student/<student>/extend")
     def extend(student: str) -> Response:
         form = request.form
-        days = _number(form["days"], "days") if form.get("days") else None
-        deadline = datetime.fromisoformat(form["deadline"]) if form.get("deadline") else None
-        _attempt(lambda: marking.extend(student, who(), days, deadline, form.get("reason", ""), _seen(form)))
+
+        def change() -> None:
+            days = _number(form["days"], "days") if form.get("days") else None
+            deadline = _moment(form["deadline"]) if form.get("deadline") else None
+            marking.extend(student, who(), days, deadline, form.get("reason", ""), _seen(form))
+
+        _attempt(change)
         return redirect(url_for("student_page", student=student), 303)
 
     @app.post("/grader")
@@ -202,6 +213,15 @@ def _manual(result: SubmissionResult, question_id: str) -> ManualResult:
 def _seen(form: Any) -> int | None:
     value = form.get("seen", "")
     return int(value) if value.isdigit() else None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"a deadline is a date and time with a UTC offset, 2026-12-08T23:59:00+01:00, not {text!r}"
+        ) from None
 
 
 def _number(text: str, name: str) -> float:

@@ -135,3 +135,17 @@ def test_the_grader_name_is_remembered_and_never_redirects_off_the_app(client: F
     home = client.post("/grader", data={"csrf_token": token, "name": "ta-ana", "back": "/student/good"})
     assert home.headers["Location"] == "/student/good"
     assert 'value="ta-ana"' in client.get("/student/good").get_data(as_text=True)
+
+
+def test_bad_input_is_refused_on_the_page_never_a_server_error(client: FlaskClient, graded: Graded) -> None:
+    token = csrf(client.get("/grade/w1?student=good").get_data(as_text=True))
+    bad = [
+        ("/grade/w1", {"student": "good", "seen": "0", "item": ["one"]}, "a rubric item must be a number"),
+        ("/grade/w1", {"student": "good", "seen": "0", "item": ["7"]}, "rubric item 7 does not exist"),
+        ("/student/late/extend", {"seen": "0", "deadline": "tomorrow"}, "a deadline is a date and time"),
+        ("/student/late/override", {"seen": "0", "question": "q1", "points": "lots", "reason": "r"}, "points must"),
+    ]
+    for path, form, words in bad:
+        response = client.post(path, data=form | {"csrf_token": token}, follow_redirects=True)
+        assert response.status_code == 200 and words in response.get_data(as_text=True), words
+    assert all(row["w1"] == "" and row["overridden"] == "" for row in gradebook(graded).values())
