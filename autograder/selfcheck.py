@@ -332,7 +332,7 @@ def verdicts(reports: list[QuestionReport]) -> Verdicts:
     text = "\n".join(filter(None, [*(render(report) for report in reports), last]))
     fragments = [html.question_fragment(report.result, heading(report)) for report in reports]
     page = "".join(fragments) + (str(Markup("<p>{}</p>").format(last)) if last else "")
-    return Verdicts(text, f'{html.NOTEBOOK_STYLE}<div class="autograder-check">{page}</div>')
+    return Verdicts(text, html.NOTEBOOK_STYLE + html.inline_styles(f'<div class="autograder-check">{page}</div>'))
 
 
 def closing(reports: list[QuestionReport]) -> str:

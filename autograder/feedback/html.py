@@ -10,6 +10,7 @@ may quote the student.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,16 @@ from autograder.checks.results import QuestionResult
 from autograder.feedback import render
 
 # What a notebook output needs to look like the feedback page (the page has its own stylesheet).
+# Jupyter drops a <style> element from the outputs of a notebook it does not trust (one reopened
+# from disk), but keeps inline colours and weights: ``inline_styles`` writes those in as well.
+INLINE = {
+    "pass": "color:#176b2c",
+    "fail": "color:#a31515",
+    "skip": "color:#666",
+    "muted": "color:#666",
+    "diagnosis": "font-weight:600",
+    "note": "background:#fff7e0;padding:.3rem .6rem",
+}
 NOTEBOOK_STYLE = (
     "<style>.autograder-check{font:14px/1.45 system-ui,sans-serif;overflow-wrap:anywhere;white-space:normal}"
     ".autograder-check h2{font-size:1.05rem;margin:.6rem 0 .2rem}.autograder-check ul.checks{list-style:none;"
@@ -52,6 +63,16 @@ def environment(**filters: Callable[..., Any]) -> jinja2.Environment:
 def question_fragment(question: QuestionResult, heading: str) -> str:
     """One question as an HTML fragment: heading, verdict, a line per check (the named mistake once)."""
     return _fragments().get_template("question.html.j2").render(question=question, heading=heading)
+
+
+def inline_styles(fragment: str) -> str:
+    """``fragment`` with each class of ``INLINE`` also given as an inline style (for untrusted notebooks)."""
+    styled = re.sub(
+        r'class="([a-z]+)"',
+        lambda found: found.group(0) + (f' style="{INLINE[found.group(1)]}"' if found.group(1) in INLINE else ""),
+        fragment,
+    )
+    return styled.replace("<h2 ", '<h2 style="font-size:1.1em;margin:.6em 0 .2em" ')
 
 
 @functools.cache

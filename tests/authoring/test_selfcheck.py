@@ -198,7 +198,8 @@ def test_in_jupyter_the_verdict_is_the_feedback_pages_html_with_the_diagnosis_on
     selfcheck.self_check("autograd", namespace, released["autograd"].student)("q2")
     (verdicts,) = shown
     page = verdicts._repr_html_()
-    assert '<span class="fail">FAIL</span>' in page and "autograder-check" in page
+    assert '<span class="fail" style="color:#a31515">FAIL</span>' in page and "autograder-check" in page
+    assert "<style>" in page  # and the inline colour for a notebook Jupyter does not trust (its <style> dropped)
     assert "&lt;script&gt;" in page and "<script>" not in page  # the student's words are escaped
     assert repr(verdicts) == verdicts.text and "q2 `linear_mse_grads`" in verdicts.text
 
