@@ -90,9 +90,22 @@ def master() -> nbformat.NotebookNode:
         new_raw_cell("# END QUESTION"),
         new_code_cell("print('helper line')  # IGNORE"),
     ]
+    return numbered(cells, ID)
+
+
+def numbered(cells: list[nbformat.NotebookNode], prefix: str) -> nbformat.NotebookNode:
+    """A master notebook of ``cells``, their ids ``<prefix>-00``, ``<prefix>-01``, ... as the course's masters have."""
     for index, cell in enumerate(cells):
-        cell.id = f"warmup-{index:02d}"
+        cell.id = f"{prefix}-{index:02d}"
     return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+
+
+def student_of(master_notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The student notebook a master notebook derives (parsed from a file, as a course's is)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.ipynb"
+        nbformat.write(master_notebook, path)
+        return masters.parse(path).student_notebook()
 
 
 CORRECT = {
@@ -143,10 +156,7 @@ def released(answers: dict[str, str]) -> nbformat.NotebookNode:
 
 
 def _student() -> nbformat.NotebookNode:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{ID}.ipynb"
-        nbformat.write(master(), path)
-        return masters.parse(path).student_notebook()
+    return student_of(master(), ID)
 
 
 def write_course(root: Path) -> Path:

@@ -11,14 +11,14 @@ inert in the review app.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
 from autograder.course import master as masters
+from tests.course.otter_format import numbered, shown, student_of
 
 ID = "written"
 DEADLINE = datetime(2026, 1, 10, 23, 59, tzinfo=UTC)
@@ -53,8 +53,8 @@ def master() -> nbformat.NotebookNode:
         new_code_cell("def cube(x):\n    return x ** 3  # SOLUTION"),
         new_raw_cell("# END SOLUTION"),
         new_raw_cell("# BEGIN TESTS"),
-        _shown("cube(2) == 8"),
-        _shown("cube(-1) == -1"),
+        shown("cube(2) == 8"),
+        shown("cube(-1) == -1"),
         new_raw_cell("# END TESTS"),
         new_raw_cell("# END QUESTION"),
         new_raw_cell("# BEGIN QUESTION\nname: w1\npoints: 2\nmanual: true\n" + RUBRIC),
@@ -65,15 +65,7 @@ def master() -> nbformat.NotebookNode:
         new_raw_cell("# END QUESTION"),
         new_markdown_cell("That is all."),
     ]
-    for index, cell in enumerate(cells):
-        cell.id = f"{ID}-{index:02d}"
-    return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
-
-
-def _shown(source: str) -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "True"}, execution_count=1)]
-    return cell
+    return numbered(cells, ID)
 
 
 CUBE = "def cube(x):\n    return x ** 3"
@@ -89,10 +81,7 @@ SUBMISSIONS: dict[str, tuple[str, list[str] | None, datetime, bool]] = {
 
 
 def student_notebook() -> nbformat.NotebookNode:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{ID}.ipynb"
-        nbformat.write(master(), path)
-        return masters.parse(path).student_notebook()
+    return student_of(master(), ID)
 
 
 def submission(cube: str, answer: list[str] | None, moved: bool) -> nbformat.NotebookNode:
