@@ -95,6 +95,7 @@ class PublicQuestion:
     output_names: tuple[str, ...] = ()  # the parts of a tuple answer (``QuestionCheck.output_names``)
     public_properties: tuple[PropertyCheck, ...] = ()  # property checks shipped as source: run here too
     keep_inputs: bool = False  # the public properties look at the inputs after the call
+    depends_on: tuple[str, ...] = ()  # questions whose functions this one's calls (``QuestionCheck.depends_on``)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
         tuple(str(name) for name in entry["output_names"]),
         tuple(_shipped(shipped["name"], shipped["source"]) for shipped in entry["public_properties"]),
         bool(entry["keep_inputs"]),
+        tuple(str(question) for question in entry.get("depends_on", ())),  # absent from older releases
     )
 
 
@@ -209,7 +211,31 @@ class QuestionReport:
 
 
 def run_question(checks: PublicChecks, question: PublicQuestion, namespace: dict[str, Any]) -> QuestionReport:
-    """Call the student's function on every public example of a question and judge each answer."""
+    """Call the student's function on every public example of a question and judge each answer.
+
+    A failing question that calls another's function (``depends_on``) whose own examples
+    fail says so: the error may be inherited (the grader tells, with the reference's
+    versions standing in; the self-check has none to use).
+    """
+    report = _judged(checks, question, namespace)
+    failing = [
+        dependency
+        for dependency in question.depends_on
+        if not report.passed and not _judged(checks, checks.question(dependency), namespace).passed
+    ]
+    if failing:
+        names = " and ".join(f"your `{checks.question(qid).function}` ({qid})" for qid in failing)
+        hint = (
+            f"this may be only because it inherits the error in {names}, which fails its own public example: fix "
+            f"that first (the grader also judges `{question.function}` with the reference's versions in place)"
+        )
+        for check in report.result.checks:
+            if not check.passed and not check.diagnosis:
+                check.diagnosis = hint
+    return report
+
+
+def _judged(checks: PublicChecks, question: PublicQuestion, namespace: dict[str, Any]) -> QuestionReport:
     with _numeric_settings():
         scope = call_scope(namespace, question.driver)
         results = []

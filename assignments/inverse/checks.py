@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checks.compare import Rule
-from autograder.checks.spec import Case, Mistake, Observation, Picture, QuestionCheck, Rng, public
+from autograder.checks.spec import Built, Case, Dependency, Mistake, Observation, Picture, QuestionCheck, Rng, public
 
 DOUBLE = torch.float64
 
@@ -404,9 +404,33 @@ def _monotone_or_divergent(observation: Observation) -> str | None:
     return None
 
 
+def _periodic_stand_in(function: str):
+    """A stand-in for the reference's ``function`` (blur or its adjoint) on one case's kernel and image size.
+
+    Both are periodic and shift-invariant, so the operator is its impulse response
+    (computed here, by the reference) applied with an FFT: data and generic code, never the
+    reference's source. The student's q4 calls it with the case's own kernel.
+    """
+
+    def stand_in(inputs: dict, reference: dict) -> Built:
+        impulse = torch.zeros_like(inputs["f"])
+        impulse[0, 0] = 1.0
+        response = reference[function](impulse, inputs["kernel"])
+        return Built(
+            "lambda u, kernel: torch.fft.ifft2(torch.fft.fft2(u) * torch.fft.fft2(response)).real.to(u.dtype)",
+            response=response,
+        )
+
+    return stand_in
+
+
 q4 = QuestionCheck(
     call="gradient_descent_deblur(f, kernel, lam, step, iters)",
     output_names=("u", "history"),
+    # the notebook asks for q4 to call the student's blur (q1) and blur_adjoint (q2): an error
+    # there is diagnosed as inherited, and such a check earns half its credit
+    depends_on=(Dependency("q1", _periodic_stand_in("blur")), Dependency("q2", _periodic_stand_in("blur_adjoint"))),
+    inherited_credit=0.5,
     properties=(_monotone_or_divergent,),
     picture=lambda o: _reconstruction(
         o, o.actual[0], o.expected[0], curves={"yours": o.actual[1], "reference": o.expected[1]}

@@ -37,7 +37,7 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
         check = question.check
         values[f"{question.id}/rule"] = rule_to_data(check.rule)
         cases = []
-        for probe in (p for p in planned if p.question is question):
+        for probe in (p for p in planned if p.question is question and not p.probe.stand_ins):  # never ship stand-ins
             key = probe.probe.id
             values[f"{key}/inputs"] = probe.probe.inputs
             expectation = isinstance(probe.expected, Expectation)
@@ -78,6 +78,7 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
                     if is_public(prop)
                 ],
                 "keep_inputs": check.keep_inputs,
+                "depends_on": [dependency.question for dependency in check.depends_on],
                 "cases": cases,
             }
         )

@@ -45,8 +45,9 @@ def broken_promises(variant: Variant, result: SubmissionResult) -> list[str]:
         elif question.id in variant.loses:
             if question.score >= question.points:
                 problems.append(f"{question.id} kept full marks, expected to lose points")
-            elif variant.diagnosis not in feedback_text(question):
-                problems.append(f"{question.id}: no {variant.diagnosis!r} in the feedback ({question.summary})")
+            elif variant.diagnosis_of(question.id) not in feedback_text(question):
+                wanted = variant.diagnosis_of(question.id)
+                problems.append(f"{question.id}: no {wanted!r} in the feedback ({question.summary})")
     if variant.base == "template" and result.score != 0:
         problems.append(f"scored {result.score:g}, expected 0")
     if variant.notebook_problem:
@@ -111,6 +112,7 @@ class Outcome:
             text = "full marks"
         if variant.diagnosis:
             text += f': "{variant.diagnosis}"'
+        text += "".join(f'; {question}: "{wanted}"' for question, wanted in variant.diagnoses.items())
         if variant.notebook_problem:
             text += f'; cell problem "{variant.notebook_problem}"'
         return text

@@ -31,10 +31,15 @@ class Variant:
     written: dict[str, str] = field(default_factory=dict)  # a TA-graded question's id -> the answer written
     loses: tuple[str, ...] = ()  # questions that must score below full points
     diagnosis: str = ""  # text the feedback of the lost questions must contain
+    diagnoses: dict[str, str] = field(default_factory=dict)  # per lost question, in place of ``diagnosis``
     notebook_problem: str = ""  # text the report of failed cells must contain
 
     def expected_full(self, question_id: str) -> bool:
         return self.base == "reference" and question_id not in self.loses
+
+    def diagnosis_of(self, question_id: str) -> str:
+        """The text a lost question's feedback must contain (q4 inheriting q1's error names q1, not q1's mistake)."""
+        return self.diagnoses.get(question_id, self.diagnosis)
 
 
 # A written answer a TA's browser must show inert (each assignment bundles one): a script, event

@@ -31,16 +31,17 @@ class CheckResult:
     not_run: str = ""  # why the check did not run (say, no GPU runner)
     counted: bool = True  # False: left out of the score (a check not run, under the "rescale" policy)
     answer: str = ""  # a failed public check: the digest of the student's value (``protocol.digest``)
+    partial: float = 0.0  # the share of its weight a failed check still earns (an error inherited elsewhere)
 
 
 def question_score(points: float, checks: list[CheckResult], all_or_nothing: bool = False) -> float:
-    """Points in proportion to the weight of passed checks, over the checks that count.
+    """Points in proportion to the weight of passed checks (and the ``partial`` share of failed ones) that count.
 
     ``all_or_nothing``: the points when every counted check passed, else 0.
     """
     counted = [check for check in checks if check.counted]
     total = sum(check.weight for check in counted)
-    earned = sum(check.weight for check in counted if check.passed)
+    earned = sum(check.weight * (1.0 if check.passed else check.partial) for check in counted)
     if all_or_nothing:
         return points if counted and all(check.passed for check in counted) else 0.0
     return round(points * earned / total, 4) if total else 0.0

@@ -26,6 +26,7 @@ __all__ = [
     "EXACT",
     "Built",
     "Case",
+    "Dependency",
     "Mistake",
     "Observation",
     "Picture",
@@ -136,6 +137,21 @@ class Picture:
 
 
 @dataclass(frozen=True)
+class Dependency:
+    """Another question whose function this one calls (inverse q4 calls q1's ``blur``).
+
+    ``stand_in`` builds, from one case's inputs and the reference's namespace, what stands
+    in for the student's version of that function in a second call of theirs: a ``Built``
+    of data and generic code (say, the reference operator's impulse response and an FFT),
+    never the reference's own source, since it is sent into the sandbox. When the
+    student's answer is wrong but right with every stand-in, the error is inherited.
+    """
+
+    question: str
+    stand_in: Callable[[dict[str, Any], dict[str, Any]], Built]
+
+
+@dataclass(frozen=True)
 class QuestionCheck:
     """All checks of one question.
 
@@ -147,7 +163,9 @@ class QuestionCheck:
     the value matches the reference (e.g. "the input was left unchanged"); each returns
     None when satisfied or a sentence saying what is wrong. ``picture``, for image
     questions, turns the first public case's observation into a ``Picture`` for the
-    feedback.
+    feedback. ``depends_on`` lists the questions whose functions the student's calls; a
+    check that fails, but passes with their stand-ins, earns ``inherited_credit`` of its
+    weight (0: none) and a diagnosis naming the question at fault.
     """
 
     call: str
@@ -159,6 +177,8 @@ class QuestionCheck:
     driver: str = ""
     picture: Callable[[Observation], Picture] | None = None
     output_names: tuple[str, ...] = ()  # the parts of a tuple answer, for the feedback: ("dW", "db")
+    depends_on: tuple[Dependency, ...] = ()
+    inherited_credit: float = 0.0
 
     def evaluate(self, namespace: dict[str, Any], inputs: dict[str, Any], call: str = "") -> Any:
         """The call's value in a namespace (the grader uses this with the reference); ``call``: a case's own."""

@@ -196,6 +196,7 @@ def load(root: Path, assignment_id: str) -> Assignment:
     extra = set(definitions) - {question.id for question in questions}
     if extra:
         raise AssignmentError(f"{folder / 'checks.py'} defines checks for unknown questions {sorted(extra)}")
+    _check_dependencies(questions, folder / "checks.py")
     manual = tuple(
         ManualQuestion(question.name, question.points, question.prompt, question.solution, question.rubric)
         for question in master.questions
@@ -219,6 +220,20 @@ def load(root: Path, assignment_id: str) -> Assignment:
         _gpu_policy(settings, path),
         similarity,
     )
+
+
+def _check_dependencies(questions: tuple[Question, ...], source: Path) -> None:
+    """Each question a check depends on is another automatic question with a function; credit is a fraction."""
+    functions = {question.id: question.function for question in questions}
+    for question in questions:
+        for dependency in question.check.depends_on:
+            if dependency.question == question.id or not functions.get(dependency.question):
+                raise AssignmentError(
+                    f"{source.name}, {question.id}: depends_on {dependency.question!r}, which is not another "
+                    "automatic question with a function"
+                )
+        if not 0.0 <= question.check.inherited_credit <= 1.0:
+            raise AssignmentError(f"{source.name}, {question.id}: inherited_credit must be between 0 and 1")
 
 
 def _gpu_policy(settings: dict, source: Path) -> str:

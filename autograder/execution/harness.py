@@ -10,6 +10,11 @@ writes into a subdirectory of the output dir whose random name exists only from 
 on, so files the student's cells planted cannot pass for results; nothing is deleted
 while the student's processes live (they could swap a symlink into what we delete).
 
+A question whose function calls another's (``Dependency``) gets a last phase, "stand-ins":
+the same calls again with the grader's stand-ins for the functions it calls. Before its
+inputs enter the sandbox, every earlier result is read and kept, so nothing the student's
+code does with a stand-in can change a result already recorded.
+
 ``Harness.read`` loads a question's outputs as data only (JSON + safetensors) within a
 budget, refusing symlinks, non-regular files and oversized files: the output dir is
 writable by the student, who may have planted anything there.
@@ -47,7 +52,7 @@ SOURCES = (
 )
 
 
-PHASES = ("public", "hidden")
+PHASES = ("public", "hidden", "stand-ins")
 
 
 class Harness:
@@ -64,6 +69,7 @@ class Harness:
         self.questions = questions
         self.probes = probes
         self.results = "results-" + secrets.token_hex(16)  # in run.outputs; unknown to the student's cells
+        self.kept: dict[tuple[str, str], tuple[str, bytes] | Exception] = {}  # results read before the stand-ins
 
     def cells(self) -> list[HarnessCell]:
         """The harness cells, each phase's plan written just before its first cell runs."""
@@ -80,13 +86,15 @@ class Harness:
         return [probe for probe in self._phase(phase) if probe.question == question]
 
     def _phase(self, phase: str) -> list[Probe]:
-        return [probe for probe in self.probes if probe.hidden == (phase == "hidden")]
+        return [probe for probe in self.probes if probe.phase == phase]
 
     def _write(self, phase: str) -> None:
         """The plan and inputs of one phase, into the input dir (read-only inside the sandbox)."""
+        if phase == "stand-ins":
+            self._keep_earlier_results()
         probes = self._phase(phase)
-        inputs_tree, blob = wire.encode({probe.id: probe.inputs for probe in probes})
-        encoded_inputs = dict(_pairs(json.loads(inputs_tree)))
+        inputs_tree, blob = wire.encode({probe.id: (probe.inputs, probe.stand_ins) for probe in probes})
+        encoded = {key: value["items"] for key, value in _pairs(json.loads(inputs_tree))}
         plan = {
             question: {
                 "function": function,
@@ -97,7 +105,8 @@ class Harness:
                         "call": probe.call,
                         "device": probe.device,
                         "keep_inputs": probe.keep_inputs,
-                        "inputs": encoded_inputs[probe.id],
+                        "inputs": encoded[probe.id][0],
+                        "stand_ins": encoded[probe.id][1],
                     }
                     for probe in self._probes(question, phase)
                 ],
@@ -133,12 +142,28 @@ class Harness:
                 outputs.update(self._read_phase(question, phase, wanted, why_missing(phase)))
         return outputs
 
-    def _read_phase(self, question: str, phase: str, wanted: list[str], why_missing: str) -> dict[str, ProbeOutput]:
+    def _keep_earlier_results(self) -> None:
+        """Read every result of the earlier phases now, before any stand-in enters the sandbox."""
+        for phase in PHASES[: PHASES.index("stand-ins")]:
+            for question in self.questions:
+                if self._probes(question, phase):
+                    self.kept[question, phase] = self._files(question, phase)
+
+    def _files(self, question: str, phase: str) -> tuple[str, bytes] | Exception:
+        """A phase's result files of a question (JSON text, tensor blob), or why they cannot be read."""
         try:
             with _ResultsDirectory(self.run.outputs, self.results) as results:
                 encoded = results.read(f"{question}.{phase}.json", MAX_JSON_BYTES).decode("utf-8")
-                blob = results.read(f"{question}.{phase}.safetensors", MAX_BLOB_BYTES)
-            records = wire.decode(encoded, blob, received=True)
+                return encoded, results.read(f"{question}.{phase}.safetensors", MAX_BLOB_BYTES)
+        except (OSError, UnicodeDecodeError) as error:
+            return error
+
+    def _read_phase(self, question: str, phase: str, wanted: list[str], why_missing: str) -> dict[str, ProbeOutput]:
+        files = self.kept.get((question, phase)) or self._files(question, phase)
+        try:
+            if isinstance(files, Exception):
+                raise files
+            records = wire.decode(*files, received=True)
         except (OSError, UnicodeDecodeError, wire.WireError) as error:
             problem = why_missing or f"the harness output could not be read ({text.clean(error, 300)})"
             return {probe_id: ProbeOutput(ProbeStatus.NO_OUTPUT, problem=problem) for probe_id in wanted}

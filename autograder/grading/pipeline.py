@@ -73,6 +73,7 @@ def plan(
                 if expected is None:
                     built = wire.build_inputs(copy.deepcopy(inputs))
                     expected = question.check.evaluate(vars(assignment.reference), built, case.call)
+                stand_ins = _stand_ins(assignment, question, inputs) if case.expect is None else {}
             except Exception as error:  # the instructor's checks or solution, not the student
                 raise AssignmentError(
                     f"{assignment.id} {question.id}, case {case.name!r}: {type(error).__name__}: {error} "
@@ -88,7 +89,22 @@ def plan(
                 hidden=case.hidden,
             )
             planned.append(PlannedProbe(probe, question, index, expected))
+            if stand_ins:  # the same call again, with the reference's versions of the functions it calls
+                again = dataclasses.replace(probe, id=f"{probe.id}/stand-ins", stand_ins=stand_ins)
+                planned.append(PlannedProbe(again, question, index, expected))
     return planned
+
+
+def _stand_ins(assignment: Assignment, question: Question, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Function name -> the ``Built`` standing in for it, for each question this one depends on (none: {})."""
+    if not question.check.depends_on:
+        return {}
+    built = wire.build_inputs(copy.deepcopy(inputs))
+    reference = vars(assignment.reference)
+    return {
+        assignment.question(dependency.question).function: dependency.stand_in(built, reference)
+        for dependency in question.check.depends_on
+    }
 
 
 def questions_on(assignment: Assignment, device: str) -> list[Question]:
@@ -163,10 +179,11 @@ def grade(
         result.sandbox = str(execution.sandbox_mode)
         result.isolated = execution.sandbox_mode.isolated
         result.notebook_problems = _notebook_problems(execution)
-        result.questions = [
-            _judge_question(question, [p for p in probes if p.question is question], harness, execution)
-            for question in questions_on(assignment, device)
-        ]
+        judged: dict[str, QuestionResult] = {}
+        for question in questions_on(assignment, device):
+            asked = [p for p in probes if p.question is question]
+            judged[question.id] = _judge_question(question, asked, harness, execution, judged)
+        result.questions = list(judged.values())
     result.seconds = round(time.monotonic() - started, 3)
     return result.cleaned()
 
@@ -185,14 +202,26 @@ def rejected(assignment: Assignment, student: str, reason: str, public_only: boo
 
 
 def _judge_question(
-    question: Question, probes: list[PlannedProbe], harness: Harness, execution: Execution
+    question: Question,
+    probes: list[PlannedProbe],
+    harness: Harness,
+    execution: Execution,
+    earlier: dict[str, QuestionResult],
 ) -> QuestionResult:
+    """The question's checks; ``earlier``: the questions judged before it (those it depends on, if any)."""
     outputs = harness.read(question.id, lambda phase: _why_no_output(cell_label(question.id, phase), execution))
+    again = {planned.case_index: planned for planned in probes if planned.probe.stand_ins}
     checks = []
-    for planned in probes:
+    for planned in (planned for planned in probes if not planned.probe.stand_ins):
         case = question.check.cases[planned.case_index]
         output = outputs[planned.probe.id]
         verdict = _verdict(question, planned, output, case.hidden)
+        inherited = False
+        if not verdict.passed and planned.case_index in again:
+            retried = again[planned.case_index]
+            verdict, inherited = _with_stand_ins(
+                question, verdict, _verdict(question, retried, outputs[retried.probe.id], case.hidden), earlier
+            )
         drawn = not case.hidden and not any(check.figure for check in checks)
         compared = not case.hidden and not verdict.passed and output.status == ProbeStatus.OK
         checks.append(
@@ -207,10 +236,43 @@ def _judge_question(
                 _figure(question, planned, output) if drawn else "",
                 planned.probe.device,
                 answer=digest(output.value) if compared else "",
+                partial=question.check.inherited_credit if inherited else 0.0,
             )
         )
     score = question_score(question.points, checks, question.all_or_nothing)
     return QuestionResult(question.id, question.function, question.points, score, checks, question.all_or_nothing)
+
+
+def _with_stand_ins(
+    question: Question, verdict: Verdict, again: Verdict, earlier: dict[str, QuestionResult]
+) -> tuple[Verdict, bool]:
+    """A failed check in the light of the same call with the reference's versions of the functions it calls.
+
+    Right with them: the error is inherited from a question it depends on (named: those
+    that lost points), and the check says so. Still wrong, but now a known mistake: that
+    mistake is the diagnosis. Returns the verdict and whether the error is inherited.
+    """
+    called = [dependency.question for dependency in question.check.depends_on]
+    at_fault = [qid for qid in called if qid in earlier and earlier[qid].score < earlier[qid].points] or called
+    functions = {qid: _function_of(qid, earlier) for qid in called}
+    reference = " and ".join(f"`{functions[qid]}`" for qid in called)
+    if again.passed:
+        credit = question.check.inherited_credit
+        earned = f"; this check earns {credit:.0%} of its credit" if credit else ""
+        errors = " and ".join(f"your `{functions[qid]}` ({qid})" for qid in at_fault)
+        diagnosis = (
+            f"your `{question.function}` is right; it inherits the error in {errors}: with the reference's "
+            f"{reference} in place of yours it returns the right answer{earned}"
+        )
+        return dataclasses.replace(verdict, diagnosis=diagnosis), True
+    if again.diagnosis and not verdict.diagnosis:
+        diagnosis = f"{again.diagnosis} (found by calling it with the reference's {reference} in place of yours)"
+        return dataclasses.replace(verdict, diagnosis=diagnosis), False
+    return verdict, False
+
+
+def _function_of(question_id: str, earlier: dict[str, QuestionResult]) -> str:
+    return earlier[question_id].function if question_id in earlier else question_id
 
 
 def _verdict(question: Question, planned: PlannedProbe, output: ProbeOutput, hidden: bool) -> Verdict:

@@ -23,6 +23,16 @@ class Probe:
     device: str = "cpu"
     keep_inputs: bool = False
     hidden: bool = False
+    # function name -> a ``Built`` that replaces the student's function of that name during
+    # this call (another question's, for a diagnosis that follows dependencies)
+    stand_ins: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def phase(self) -> str:
+        """When the probe runs: "public", then "hidden", then "stand-ins" (after every other result is kept)."""
+        if self.stand_ins:
+            return "stand-ins"
+        return "hidden" if self.hidden else "public"
 
 
 class ProbeStatus(enum.StrEnum):

@@ -4,10 +4,13 @@ A typo used to grade silently: ``devices = ["gpu"]`` dropped the question from e
 result, so a correct notebook scored 8/10 with exit status 0.
 """
 
+import shutil
+
 import nbformat
 import pytest
 
 from autograder.course import assignment as assignments
+from tests.conftest import COURSE
 from tests.grading.test_session import copy_course
 
 FIRST_QUESTION = "# BEGIN QUESTION\nname: q1\npoints: 2\ndevices: [cpu]"
@@ -65,3 +68,22 @@ def test_a_malformed_master_stops_loading(tmp_path, old: str, new: str, words: s
 def test_every_bundled_assignment_loads() -> None:
     root = assignments.course_root()
     assert [assignments.load(root, name).id for name in assignments.available(root)] == assignments.available(root)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('Dependency("q1",', 'Dependency("q9",', "q4: depends_on 'q9', which is not another automatic question"),
+        ('Dependency("q1",', 'Dependency("q4",', "q4: depends_on 'q4', which is not another automatic question"),
+        ("inherited_credit=0.5", "inherited_credit=1.5", "q4: inherited_credit must be between 0 and 1"),
+    ],
+)
+def test_a_malformed_dependency_stops_loading(tmp_path, old: str, new: str, words: str) -> None:
+    shutil.copytree(COURSE / "assignments" / "inverse", tmp_path / "assignments" / "inverse")
+    checks = tmp_path / "assignments" / "inverse" / "checks.py"
+    source = checks.read_text()
+    assert old in source
+    checks.write_text(source.replace(old, new, 1))
+    with pytest.raises(assignments.AssignmentError) as raised:
+        assignments.load(tmp_path, "inverse")
+    assert words in str(raised.value), str(raised.value)

@@ -41,7 +41,8 @@ def test_reference_passes_and_mutants_get_the_graders_diagnosis(released: dict, 
         for question_id in variant.loses:
             (report,) = selfcheck.self_check(assignment_id, namespace, folder).run(question_id)
             if not report.passed:  # the public examples show the mistake: named as the grader names it
-                assert variant.diagnosis in selfcheck.render(report), (variant.name, selfcheck.render(report))
+                wanted = variant.diagnosis_of(question_id)
+                assert wanted in selfcheck.render(report), (variant.name, selfcheck.render(report))
                 detected.append(variant.name)
     assert detected  # the public examples catch typical mistakes, not only the hidden ones
 

@@ -2,7 +2,8 @@
 
 Regenerate the notebooks with ``autograder examples inverse`` after editing this file or
 the student notebook. Each wrong variant must lose points on the question it breaks,
-keep them on the others, and get the named diagnosis.
+keep them on the others, and get the named diagnosis. q4 calls the student's blur (q1) and
+blur_adjoint (q2), so a variant that breaks one of them loses q4 too, diagnosed as inherited.
 """
 
 from autograder.authoring.variants import HOSTILE_ANSWER, Variant
@@ -37,7 +38,8 @@ def blur(u, kernel):
             out += kernel[a, b] * torch.roll(u, shifts=(a - c, b - c), dims=(0, 1))
     return out
 """},
-        loses=("q1",), diagnosis="shifted by one pixel",
+        loses=("q1", "q4"), diagnosis="shifted by one pixel",
+        diagnoses={"q4": "inherits the error in your `blur` (q1)"},
         written={"w1": PARTIAL_ANSWER},
     ),
     Variant(
@@ -48,7 +50,8 @@ def blur(u, kernel):
     padded = F.pad(u[None, None], (p, p, p, p))
     return F.conv2d(padded, kernel.flip(0, 1)[None, None])[0, 0]
 """},
-        loses=("q1",), diagnosis="the boundary is not periodic",
+        loses=("q1", "q4"), diagnosis="the boundary is not periodic",
+        diagnoses={"q4": "inherits the error in your `blur` (q1)"},
     ),
     Variant(
         "q2_forward_as_adjoint", "blur_adjoint that applies the forward blur again",
@@ -61,7 +64,8 @@ def blur_adjoint(f, kernel):
             out += kernel[a, b] * torch.roll(f, shifts=(a - c, b - c), dims=(0, 1))
     return out
 """},
-        loses=("q2",), diagnosis="forward operator K (blur) as its own adjoint",
+        loses=("q2", "q4"), diagnosis="forward operator K (blur) as its own adjoint",
+        diagnoses={"q4": "inherits the error in your `blur_adjoint` (q2)"},
     ),
     Variant(
         "q3_unregularised", "tikhonov_deblur that forgets lam",
