@@ -2,7 +2,8 @@
 # make grade  -- set up (once) and grade the bundled example submissions of every assignment
 # make validate -- prove every assignment sound: solution full marks, template 0, every mutant caught
 # make release  -- write dist/<assignment>/: student folder and zip, solution, grading bundle
-# make bench    -- time grading against plain nbconvert and otter-grader, and the similarity report of 300 (minutes; not part of make test)
+# make bench    -- time grading against plain nbconvert and otter-grader, the similarity report of 300, the review app
+#                 and the student install (minutes, and ~6 GB of scratch disk; not part of make test)
 VENV := .venv
 PY := $(VENV)/bin/python
 # Every assignments/<id>/ holding its master notebook <id>.ipynb.
@@ -45,6 +46,7 @@ bench: setup
 	$(PY) -m bench.run $(BENCH_FLAGS)
 	$(PY) -m bench.similarity
 	$(PY) -m bench.review
+	$(PY) -m bench.student_install
 
 clean:
 	rm -rf $(VENV) grades dist .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from autograder.checks.compare import Rule
 from autograder.checks.judge import judge
 from autograder.checks.numerics import apply_numeric_settings
 from autograder.checks.results import CheckResult, QuestionResult, question_score
-from autograder.checks.spec import Mistake, PropertyCheck, QuestionCheck
+from autograder.checks.spec import Mistake, Observation, Picture, PropertyCheck, QuestionCheck
 from autograder.errors import UsageError
 from autograder.feedback import html
 from autograder.feedback.render import question_text
@@ -96,6 +96,7 @@ class PublicQuestion:
     public_properties: tuple[PropertyCheck, ...] = ()  # property checks shipped as source: run here too
     keep_inputs: bool = False  # the public properties look at the inputs after the call
     depends_on: tuple[str, ...] = ()  # questions whose functions this one's calls (``QuestionCheck.depends_on``)
+    picture: Callable[[Observation], Picture] | None = None  # shipped as source (``@public``): drawn here too
 
 
 @dataclass(frozen=True)
@@ -185,11 +186,12 @@ def _question(entry: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Public
         tuple(_shipped(shipped["name"], shipped["source"]) for shipped in entry["public_properties"]),
         bool(entry["keep_inputs"]),
         tuple(str(question) for question in entry.get("depends_on", ())),  # absent from older releases
+        _shipped(entry["picture"]["name"], entry["picture"]["source"]) if entry.get("picture") else None,
     )
 
 
-def _shipped(name: str, source: str) -> PropertyCheck:
-    """A public property check from the source the release wrote (the course's own code, not the student's)."""
+def _shipped(name: str, source: str) -> Callable[..., Any]:
+    """A public property check or picture, from the source the release wrote (the course's code, not the student's)."""
     namespace: dict[str, Any] = {"__name__": "autograder_public_property"}
     exec(compile(source, f"<public property {name}>", "exec"), namespace)
     return namespace[name]
@@ -254,6 +256,11 @@ def _judged(checks: PublicChecks, question: PublicQuestion, namespace: dict[str,
                 expected = Expectation.from_data(expected)
             verdict = judge(reference, question.function, checks.decode(case.inputs), expected, output)
             deferred = DEFERRED if verdict.passed and question.properties else ""
+            figure = ""
+            drawn = not any(result.figure for result in results)  # as the grader: the first public case's
+            if question.picture is not None and drawn and output.status == ProbeStatus.OK:
+                inputs = checks.decode(case.inputs)
+                figure = _figure(question.picture, Observation(inputs, expected, output.value, output.inputs_after))
             results.append(
                 CheckResult(
                     case.name,
@@ -263,11 +270,21 @@ def _judged(checks: PublicChecks, question: PublicQuestion, namespace: dict[str,
                     deferred or verdict.message,
                     verdict.diagnosis,
                     verdict.kind or "",
+                    figure,
                     not_run=deferred,
                 )
             )
     score = question_score(question.points, results)
     return QuestionReport(question, QuestionResult(question.id, question.function, question.points, score, results))
+
+
+def _figure(picture: Callable[[Observation], Picture], observation: Observation) -> str:
+    """The picture the feedback page shows for this example, or "" where matplotlib is not installed."""
+    try:
+        from autograder.feedback import figures  # matplotlib: the student may not have it (README)
+    except ImportError:
+        return ""
+    return figures.draw_observed(picture, observation)
 
 
 def _call(

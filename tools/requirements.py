@@ -1,4 +1,4 @@
-"""Print the project's runtime and dev requirements, one per line: pyproject.toml's, then each assignment's.
+"""Print the project's requirements, one per line: pyproject.toml's (core, grade, dev), then each assignment's.
 
 An assignment's extra packages (otter-grader's ``requirements``) are the lines of the
 file its master notebook's ASSIGNMENT CONFIG names (``requirements: requirements.txt``,
@@ -32,4 +32,5 @@ def assignment_requirements(folder: Path) -> list[str]:
 
 project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
 extra = [line for folder in sorted(Path("assignments").glob("*/")) for line in assignment_requirements(folder)]
-print("\n".join([*project["dependencies"], *project["optional-dependencies"]["dev"], *extra]))
+extras = project["optional-dependencies"]
+print("\n".join([*project["dependencies"], *extras["grade"], *extras["dev"], *extra]))

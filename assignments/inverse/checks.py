@@ -301,16 +301,29 @@ def _reconstruction(observation: Observation, yours, reference, curves=None) -> 
     """
     f = observation.inputs["f"]
     clean = observation.inputs.get("clean", phantom(*f.shape))
-    return Picture(
-        images={"clean image": clean, "data f": f, "reference": reference, "yours": yours},
-        curves=curves or {},
-        curve_label="objective",
-    )
+    mine = yours.data.to(DOUBLE)  # received: what the student returned, as data
+    images = {"clean image": clean, "data f": f, "reference": reference, "yours": mine}
+    if mine.shape == reference.shape:
+        images["|yours - reference|"] = (mine - reference).abs()
+    return Picture(images=images, curves=curves or {}, curve_label="objective")
+
+
+# Public: the self-check draws them too (from the same public data), so the student sees
+# in the notebook the picture the feedback page shows.
+@public
+def _deblurred_picture(observation: Observation) -> Picture:
+    return _reconstruction(observation, observation.actual, observation.expected)
+
+
+@public
+def _descent_picture(observation: Observation) -> Picture:
+    (mine, history), (reference, reference_history) = observation.actual, observation.expected
+    return _reconstruction(observation, mine, reference, curves={"yours": history, "reference": reference_history})
 
 
 q3 = QuestionCheck(
     call="tikhonov_deblur(f, kernel, lam)",
-    picture=lambda o: _reconstruction(o, o.actual, o.expected),
+    picture=_deblurred_picture,
     cases=(
         Case(
             "the notebook's blurred phantom, lam = 0.01",
@@ -432,9 +445,7 @@ q4 = QuestionCheck(
     depends_on=(Dependency("q1", _periodic_stand_in("blur")), Dependency("q2", _periodic_stand_in("blur_adjoint"))),
     inherited_credit=0.5,
     properties=(_monotone_or_divergent,),
-    picture=lambda o: _reconstruction(
-        o, o.actual[0], o.expected[0], curves={"yours": o.actual[1], "reference": o.expected[1]}
-    ),
+    picture=_descent_picture,
     cases=(
         Case(
             "the notebook's blurred phantom, lam = 0.01, step = 0.45, 20 iterations",
@@ -553,7 +564,7 @@ q5 = QuestionCheck(
     # would wrongly demand the reference's optimizer and step sizes.
     rule=Rule(rtol=0.0, atol=math.inf, scale_atol=False),
     properties=(_tv_outcome,),
-    picture=lambda o: _reconstruction(o, o.actual, o.expected),
+    picture=_deblurred_picture,
     cases=(
         Case("the notebook's noisy phantom, lam = 0.08", lambda rng: _tv_inputs(None)),
         Case("random noisy image", _tv_inputs, hidden=True),

@@ -78,6 +78,11 @@ def build(assignment: Assignment) -> tuple[str, bytes]:
                     if is_public(prop)
                 ],
                 "keep_inputs": check.keep_inputs,
+                "picture": (
+                    {"name": check.picture.__name__, "source": shipping.bundle(check.picture)}
+                    if is_public(check.picture)
+                    else None
+                ),
                 "depends_on": [dependency.question for dependency in check.depends_on],
                 "cases": cases,
             }

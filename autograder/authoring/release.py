@@ -383,12 +383,26 @@ STUDENT_README = """\
 
 ## Install once
 
-In a terminal, in this folder, with the Python you run Jupyter with:
+In a terminal, in this folder, with the Python you run Jupyter with (a virtual environment
+is a good idea: `python -m venv .venv`, then `source .venv/bin/activate`):
 
-    python -m pip install {wheel}
+    python -m pip install torch --index-url https://download.pytorch.org/whl/cpu
+    python -m pip install {wheel} jupyterlab matplotlib
 
-This also installs PyTorch and the other packages the course uses, if they are missing.
-After that everything works offline.
+The first line installs PyTorch's CPU build (under 1 GB in all; the default build brings
+about 4.5 GB more of CUDA libraries this course does not need). Skip it if you already have
+PyTorch 2.13 or newer: the course package keeps the one you have and adds only numpy,
+safetensors and jinja2. Skip `jupyterlab` if you already have Jupyter (VS Code and Jupyter
+Notebook work too); with `matplotlib`, `check()` also draws the pictures the grader's
+feedback shows. After that everything works offline.
+
+To reinstall later without a network, keep the packages (your torch included) in a folder once:
+
+    python -m pip download {wheel} "torch==$(python -c 'import torch; print(torch.__version__)')" \\
+        -d packages --extra-index-url https://download.pytorch.org/whl/cpu
+    python -m pip install --no-index --find-links packages {wheel}
+
+In a notebook, `%pip install {wheel}` installs into the kernel's own Python.
 
 ## Check your work
 
@@ -407,7 +421,8 @@ BUNDLE_README = """\
 # Grading bundle: `{id}`, version {version}
 
 A course directory holding only this assignment, for a grading host that has the
-`autograder` package installed. From this folder:
+`autograder` package installed with its grading packages
+(`python -m pip install 'autograder-<version>-py3-none-any.whl[grade]'`). From this folder:
 
     autograder --course . validate {id}            # prove the checks bite before grading
     autograder --course . grade {id} SUBMISSIONS... --output grades/

@@ -1,6 +1,6 @@
-"""A property check's source, with the helpers and constants it uses, as text the self-check can run.
+"""A property check's (or picture's) source, with the helpers and constants it uses, as text the self-check can run.
 
-A property marked ``@public`` (``checks.spec.public``) is run by the student's offline
+A property or picture marked ``@public`` (``checks.spec.public``) is run by the student's offline
 self-check too, so that a "Passed" there means what it means to the grader. Its code is
 not the student's to see by default: marking it public is the instructor's decision,
 and this module ships exactly what it needs and nothing else. It follows the names the
@@ -21,10 +21,16 @@ from typing import Any
 
 import torch
 
+from autograder.checks import spec
 from autograder.errors import AssignmentError
 
 _PLAIN = (int, float, str, bool, type(None), torch.dtype)
 SHIPPABLE_MODULES = {"math", "numpy", "torch"}  # what every student's environment has
+
+
+def shipped(check: spec.QuestionCheck) -> list[Callable[..., Any]]:
+    """What of a question's checks the self-check runs too: its ``@public`` properties, then its picture if public."""
+    return [candidate for candidate in (*check.properties, check.picture) if spec.is_public(candidate)]
 
 
 def bundle(function: Callable[..., Any]) -> str:
@@ -39,7 +45,7 @@ def bundle(function: Callable[..., Any]) -> str:
         if current.__name__ in sources:
             continue
         sources[current.__name__] = _source(current)
-        for name in sorted(_names(current.__code__)):
+        for name in sorted(_names(current.__code__) | _default_names(current)):
             if name not in module_globals or name in sources:
                 continue  # a builtin, an attribute name, or done
             value = module_globals[name]
@@ -49,11 +55,13 @@ def bundle(function: Callable[..., Any]) -> str:
                 pending.append(value)
             elif _plain(value):
                 constants[name] = f"{name} = {value!r}"
+            elif value is getattr(spec, name, None) and name in spec.__all__:  # Picture: the wheel has it
+                imports[name] = f"from autograder.checks.spec import {name}"
             else:
                 raise AssignmentError(
-                    f"the public property {function.__name__} uses {name} ({type(value).__name__}), which cannot "
-                    "be shipped to the self-check: use only torch, numpy, math, plain constants and functions "
-                    "of checks.py"
+                    f"the public check {function.__name__} uses {name} ({type(value).__name__}), which cannot "
+                    "be shipped to the self-check: use only torch, numpy, math, plain constants, functions "
+                    "of checks.py and the names of autograder.checks.spec"
                 )
     imports |= {"math": "import math", "torch": "import torch"}  # what a repr of a constant may name
     parts = ["from __future__ import annotations", *sorted(set(imports.values())), *constants.values()]
@@ -67,6 +75,14 @@ def _names(code: types.CodeType) -> set[str]:
         if isinstance(constant, types.CodeType):
             names |= _names(constant)
     return names
+
+
+def _default_names(function: Callable[..., Any]) -> set[str]:
+    """The global names its parameters' defaults read (``ellipses=PHANTOM_ELLIPSES``): evaluated where it is defined."""
+    (definition,) = ast.parse(textwrap.dedent(inspect.getsource(function))).body
+    assert isinstance(definition, ast.FunctionDef)
+    defaults = [*definition.args.defaults, *(d for d in definition.args.kw_defaults if d is not None)]
+    return {node.id for default in defaults for node in ast.walk(default) if isinstance(node, ast.Name)}
 
 
 def _plain(value: Any) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 from autograder.authoring import shipping, variants
 from autograder.checks.calls import call_scope, make_call
 from autograder.checks.compare import compare
-from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng, is_public
+from autograder.checks.spec import Case, Mistake, Observation, QuestionCheck, Rng
 from autograder.course.assignment import Assignment, Question
 from autograder.errors import AssignmentError
 from autograder.grading.seeds import PUBLIC_KEY, case_seed
@@ -93,9 +93,9 @@ def _question(assignment: Assignment, question: Question) -> list[Finding]:
 
 
 def _public_properties(question: Question) -> list[Finding]:
-    """A property marked ``@public`` must ship to the self-check; what ships is listed, for the author to see."""
+    """A property or picture marked ``@public`` must ship to the self-check; what ships is listed, for the author."""
     found = []
-    for check_property in (p for p in question.check.properties if is_public(p)):
+    for check_property in shipping.shipped(question.check):
         where = _where(check_property)
         try:
             source = shipping.bundle(check_property)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -37,21 +37,23 @@ __all__ = [
     "public",
 ]
 PropertyCheck = Callable[["Observation"], "str | None"]
+Checked = TypeVar("Checked", bound=Callable[..., Any])
 _PUBLIC = "__autograder_public__"
 
 
-def public(check: PropertyCheck) -> PropertyCheck:
-    """Mark a property check as one the student's self-check runs too (a decorator).
+def public(check: Checked) -> Checked:
+    """Mark a property check, or a question's picture, as one the student's self-check runs too (a decorator).
 
     Its source, and that of the helpers and constants of ``checks.py`` it uses, ship in the
     release (``authoring.shipping``), so a public example passes the self-check only when
-    it passes the grader. Mark only what may be public: the helpers travel with it.
+    it passes the grader, and the self-check draws the picture the feedback page shows.
+    Mark only what may be public: the helpers travel with it.
     """
     setattr(check, _PUBLIC, True)
     return check
 
 
-def is_public(check: PropertyCheck) -> bool:
+def is_public(check: Callable[..., Any] | None) -> bool:
     return bool(getattr(check, _PUBLIC, False))
 
 

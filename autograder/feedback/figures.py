@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
+from collections.abc import Callable
 
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from autograder.checks.spec import Picture
+from autograder.checks.spec import Observation, Picture
 from autograder.protocol.wire import Received
 
+log = logging.getLogger(__name__)
 PANEL_INCHES = 2.6
 
 
@@ -40,6 +43,19 @@ def draw(picture: Picture) -> str:
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
     return _png(figure)
+
+
+def draw_observed(picture: Callable[[Observation], Picture], observation: Observation) -> str:
+    """A question's picture of one observation as a base64 PNG, or "" when it cannot be drawn.
+
+    The grader and the self-check both draw through here. An answer that is not an image
+    (a wrong shape or type) has no picture: the checks already say what is wrong with it.
+    """
+    try:
+        return draw(picture(observation))
+    except Exception as error:
+        log.debug("no picture: %s", error)
+        return ""
 
 
 def histogram(values: list[float], maximum: float | None, label: str) -> str:

@@ -305,11 +305,7 @@ def _figure(question: Question, planned: PlannedProbe, output: ProbeOutput) -> s
     observation = Observation(
         wire.build_inputs(planned.probe.inputs), planned.expected, output.value, output.inputs_after
     )
-    try:
-        return figures.draw(question.check.picture(observation))
-    except Exception as error:  # e.g. the student's answer is not an image: the checks say why
-        log.debug("no picture for %s: %s", planned.probe.id, error)
-        return ""
+    return figures.draw_observed(question.check.picture, observation)
 
 
 def _why_no_output(label: str, execution: Execution) -> str:

@@ -13,7 +13,6 @@ import torch
 
 from autograder import cli, selfcheck
 from autograder.authoring import package, release, shipping, variants
-from autograder.checks.spec import is_public
 from autograder.course import assignment as assignments
 from autograder.course import notebook as notebooks
 from autograder.grading import pipeline
@@ -65,12 +64,12 @@ def _strings(tree) -> list[str]:
 def public_text(assignment: assignments.Assignment) -> str:
     """Public by design: the student's notebook the master derives, the engine's own source, the
     call expressions and drivers that check() needs (shipped on purpose; the grader sends them to
-    the student's kernel too), and the property checks the course marked ``@public`` with what
-    they use (``authoring.shipping``)."""
+    the student's kernel too), and the property checks and pictures the course marked ``@public``
+    with what they use (``authoring.shipping``)."""
     notebook = assignment.student_notebook()
     engine = [data.decode() for name, data in package.package_files() if name.endswith(".py")]
     calls = [text for q in assignment.questions for text in (q.check.call, q.check.driver)]
-    shipped = [shipping.bundle(p) for q in assignment.questions for p in q.check.properties if is_public(p)]
+    shipped = [shipping.bundle(p) for q in assignment.questions for p in shipping.shipped(q.check)]
     return "\n".join([cell.source for cell in notebook.cells] + engine + calls + shipped)
 
 

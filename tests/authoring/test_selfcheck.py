@@ -1,5 +1,6 @@
 """The student's check(): the grader's verdicts on the public examples, from the release alone."""
 
+import base64
 import json
 import os
 import subprocess
@@ -219,3 +220,27 @@ def test_the_diagnosis_and_named_parts_appear_once_in_the_html(released: dict) -
     reports = selfcheck.self_check("autograd", namespace, released["autograd"].student).run("q2")
     page = selfcheck.verdicts(reports).html
     assert page.count(variant.diagnosis) == 1 and "at dW" in page
+
+
+@pytest.mark.parametrize(("question_id", "panels"), [("q3", 5), ("q4", 6)])
+def test_the_picture_of_the_feedback_page_is_drawn_in_the_notebook_too(
+    released: dict, question_id: str, panels: int
+) -> None:
+    """inverse's reconstructions: clean, data, reference, yours, |yours - reference| (and q4's objective curves)."""
+    assignment = assignments.load(COURSE, "inverse")
+    namespace = dict(vars(assignment.reference))
+    exec(imports_cell(assignment), namespace)
+    exec(
+        next(v for v in variants.load_variants(assignment) if v.name == "q3_unregularised").solutions[
+            "tikhonov_deblur"
+        ],
+        namespace,
+    )
+    (report,) = selfcheck.self_check("inverse", namespace, released["inverse"].student).run(question_id)
+    first, *others = report.result.checks
+    image = base64.b64decode(first.figure)
+    assert image.startswith(b"\x89PNG") and not any(check.figure for check in others)
+    width = int.from_bytes(image[16:20], "big")  # the PNG header: one 2.6-inch panel at 80 dpi each
+    assert round(width / (2.6 * 80)) == panels
+    assert f'src="data:image/png;base64,{first.figure}"' in selfcheck.verdicts([report]).html
+    assert report.passed == (question_id == "q4")  # a wrong answer is pictured too (q3)
