@@ -2,8 +2,9 @@
 # make grade  -- set up (once) and grade the bundled example submissions of every assignment
 # make validate -- prove every assignment sound: solution full marks, template 0, every mutant caught
 # make release  -- write dist/<assignment>/: student folder and zip, solution, grading bundle
-# make bench    -- time grading against plain nbconvert and otter-grader, the similarity report of 300, the review app
-#                 and the student install (minutes, and ~6 GB of scratch disk; not part of make test)
+# make bench    -- time grading against plain nbconvert and otter-grader, a course of 300 submissions, the similarity
+#                 report of 300, the review app and the student install (about an hour, and ~6 GB of scratch disk;
+#                 not part of make test)
 VENV := .venv
 PY := $(VENV)/bin/python
 # Every assignments/<id>/ holding its master notebook <id>.ipynb.
@@ -44,6 +45,7 @@ release: setup
 
 bench: setup
 	$(PY) -m bench.run $(BENCH_FLAGS)
+	$(PY) -m bench.course
 	$(PY) -m bench.similarity
 	$(PY) -m bench.review
 	$(PY) -m bench.student_install
