@@ -1,9 +1,11 @@
 """``make bench`` (course step): a course's worth of submissions, graded as a TA grades them.
 
 ``--count`` submissions (default 300) spread evenly over the five assignments, each
-assignment's share cycling through its bundled examples (correct, every typical mistake,
-the template, the broken ones; the one example that waits out a cell timeout is left
-out, as in ``tools/make_batch.py``, so that the figure measures grading, not waiting).
+assignment's share cycling through its bundled examples of what a class hands in: the
+correct one, the template and every typical mistake (``Variant.loses``). The adversarial
+examples (cheats, crashing or hanging cells, resource bombs: a variant with a
+``notebook_problem`` or named ``cheat_*``) are the security suite's, not a class's, and
+several wait out a limit, so they are left out.
 Graded with one ``autograder grade`` per assignment, one after another, with ``--force``
 into a fresh output each time, three ways: the default configuration, ``--workers 1``,
 and ``--workers 1`` pinned to one core (``taskset -c 0``). Prints wall time, submissions
@@ -21,11 +23,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.authoring import variants
 from autograder.course import assignment as assignments
 from bench.measure import Measurement, measure
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW = {"infinite_loop_cell.ipynb"}  # waits out its cell timeout (tools/make_batch.py leaves it out too)
 COURSE_SUBMISSIONS = 1500
 
 
@@ -35,15 +37,25 @@ def batch(count: int, target: Path) -> dict[str, Path]:
     folders = {}
     for position, assignment in enumerate(ids):
         share = count // len(ids) + (position < count % len(ids))
-        examples = sorted(
-            p for p in (ROOT / "assignments" / assignment / "examples").glob("*.ipynb") if p.name not in SLOW
-        )
+        examples = class_examples(assignments.load(ROOT, assignment))
         folder = folders[assignment] = target / assignment
         folder.mkdir(parents=True)
         for index in range(share):
             source = examples[index % len(examples)]
             shutil.copy(source, folder / f"student-{assignment}-{index:04d}-{source.stem}.ipynb")
     return folders
+
+
+def class_examples(assignment: assignments.Assignment) -> list[Path]:
+    """The bundled notebooks a class hands in: correct, template, and each typical mistake."""
+    kinds = [
+        variant.name
+        for variant in variants.load_variants(assignment)
+        if not variant.notebook_problem and not variant.name.startswith("cheat")
+    ]
+    names = sorted({"correct", "template", *kinds})
+    paths = [assignment.examples / f"{name}.ipynb" for name in names]
+    return [path for path in paths if path.is_file()]
 
 
 def grade_all(label: str, folders: dict[str, Path], work: Path, prefix: list[str], flags: list[str]) -> Measurement:
