@@ -99,11 +99,17 @@ def privileged() -> bool:
     return os.geteuid() == 0
 
 
-def namespace_options() -> list[str]:
-    """bwrap's namespace and identity options for this host."""
+def namespace_options(for_criu: bool = False) -> list[str]:
+    """bwrap's namespace and identity options for this host.
+
+    ``for_criu`` (root only): criu checkpoints or restores the kernel inside, with root's
+    capabilities in the new namespaces; the kernel's own process has none (restore.py).
+    """
     options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     options += ["--die-with-parent", "--new-session"]
     if privileged():
+        if for_criu:
+            return [*options, "--cap-add", "ALL"]
         # Real root, no user namespace: keep only what the drop to SANDBOX_UID needs.
         return [*options, "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     ids = ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]

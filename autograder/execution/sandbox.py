@@ -233,30 +233,49 @@ class Sandbox:
 
     def kernel_argv(self) -> list[str]:
         """``launch`` (cgroups, rlimits) -> ``bwrap`` (namespaces, seccomp) -> [drop to uid] -> ipykernel."""
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        # A root grader's kernel runs as SANDBOX_UID and must read its connection file.
-        return self.wrap(kernel, ["--chown={connection_file}"] if self.separate_uid else [])
+        kernel = [sys.executable, "-m", "ipykernel_launcher", *kernel_arguments("{connection_file}")]
+        return self.wrap(kernel, self.connection_file_options())
 
-    def wrap(self, command: list[str], launcher_options: list[str] | None = None) -> list[str]:
-        """The command line that runs ``command`` in this sandbox, with its limits."""
+    def connection_file_options(self) -> list[str]:
+        """A root grader's kernel runs as SANDBOX_UID and must read its connection file."""
+        return ["--chown={connection_file}"] if self.separate_uid else []
+
+    def wrap(
+        self,
+        command: list[str],
+        launcher_options: list[str] | None = None,
+        binds: list[tuple[str, str, str]] | None = None,
+        for_criu: bool = False,
+        rlimits: dict[str, int] | None = None,
+    ) -> list[str]:
+        """The command line that runs ``command`` in this sandbox, with its limits.
+
+        ``binds``: more (option, host path, sandbox path) mounts. ``for_criu``: ``command``
+        is criu, which checkpoints or restores the kernel's process: it keeps root's
+        capabilities in the sandbox's namespaces, and the uid, ``no_new_privs`` and seccomp
+        filter of the process come from the checkpoint (``restore.TEMPLATE``) instead.
+        ``rlimits``: instead of ``self.rlimits()`` (criu must write an image larger than a kernel's files).
+        """
         launcher = [sys.executable, "-m", "autograder.execution.launch", f"--parent={os.getpid()}"]
         launcher += launcher_options or []
-        launcher += [f"--rlimit={name}={value}" for name, value in self.rlimits().items()]
+        limits = self.rlimits() if rlimits is None else rlimits
+        launcher += [f"--rlimit={name}={value}" for name, value in limits.items()]
         if self.cgroup is not None:
             launcher += [f"--cgroup-procs={procs}" for procs in self.cgroup.procs_files]
         if not self.isolated:
             return [*launcher, "--", "env", "-i", *self._env_assignments(), *command]
-        if self.seccomp_file is not None:
+        if self.seccomp_file is not None and not for_criu:
             launcher.append(f"--seccomp-file={self.seccomp_file}")
-        return [*launcher, "--", *self._bwrap_argv(), *host.command_prefix(), *command]
+        prefix = [] if for_criu else host.command_prefix()
+        return [*launcher, "--", *self._bwrap_argv(binds or [], for_criu), *prefix, *command]
 
     def _env_assignments(self) -> list[str]:
         return [f"{key}={value}" for key, value in self.environment().items()]
 
-    def _bwrap_argv(self) -> list[str]:
+    def _bwrap_argv(self, extra_binds: list[tuple[str, str, str]], for_criu: bool) -> list[str]:
         run = self.run
-        argv = ["bwrap", *host.namespace_options(), "--hostname", "sandbox", "--clearenv"]
-        if self.seccomp_file is not None:
+        argv = ["bwrap", *host.namespace_options(for_criu), "--hostname", "sandbox", "--clearenv"]
+        if self.seccomp_file is not None and not for_criu:
             argv += ["--seccomp", "@seccomp-fd"]  # launch.py puts the descriptor's number here
         argv += ["--proc", "/proc", "--dev", "/dev"]
         if self.limits.gpu:  # the driver's device nodes; its libraries come with /usr
@@ -277,6 +296,8 @@ class Sandbox:
         for option, path in binds:
             argv += [option, path, path]
         argv += ["--perms", "1777", "--size", str(self.limits.tmpfs_bytes), "--tmpfs", str(run.scratch)]
+        for option, source, target in extra_binds:
+            argv += [option, source, target]
         argv += ["--chdir", str(run.scratch)]
         for key, value in self.environment().items():
             argv += ["--setenv", key, value]
@@ -286,6 +307,12 @@ class Sandbox:
         """Kill whatever the submission left running and drop the cgroup."""
         if self.cgroup is not None:
             self.cgroup.remove()
+
+
+def kernel_arguments(connection_file: str) -> list[str]:
+    """ipykernel's arguments, the same for a started and a restored kernel."""
+    # nbclient's default for the kernels it starts: no history database in the home dir.
+    return ["-f", connection_file, "--HistoryManager.hist_file=:memory:"]
 
 
 def _under(path: str, directories: tuple[str, ...]) -> bool:
