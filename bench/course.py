@@ -8,7 +8,9 @@ examples (cheats, crashing or hanging cells, resource bombs: a variant with a
 several wait out a limit, so they are left out.
 Graded with one ``autograder grade`` per assignment, one after another, with ``--force``
 into a fresh output each time, three ways: the default configuration, ``--workers 1``,
-and ``--workers 1`` pinned to one core (``taskset -c 0``). Prints wall time, submissions
+and ``--workers 1`` pinned to one core (``taskset -c 0``); where kernels are restored from
+a checkpoint (``execution/restore.py``), the default once more with ``AUTOGRADER_CRIU=off``,
+each kernel started and importing torch. Prints wall time, submissions
 per minute, CPU, peak memory per process role, the 1 -> 2 cores scaling (pinned against
 the default) and the time of a 1500-submission course (300 students x 5 assignments)
 extrapolated from the default's rate. Writes ``bench/results/course.json``.
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from autograder.authoring import variants
 from autograder.course import assignment as assignments
+from autograder.execution import restore
 from bench.measure import Measurement, measure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +110,11 @@ def main() -> None:
                 "1 worker, 1 core", folders, work, [cores, "-c", "0"] if cores else [], ["--workers", "1"]
             ),
         }
+        if restore.criu_problem() is None:  # the same default, each kernel started and importing torch
+            off = ["env", f"{restore.CRIU_ENV}=off"]
+            runs["default, kernels started"] = grade_all("default, kernels started", folders, work, off, [])
+        else:
+            print(f"kernels are started, not restored: {restore.criu_problem()}")
         results = report(runs)
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "course.json").write_text(json.dumps(results, indent=2) + "\n")

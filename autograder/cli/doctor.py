@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from autograder.errors import SandboxUnavailable
-from autograder.execution import host
+from autograder.execution import host, restore
 from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
 
 console = Console()
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     table.add_row("tmpfs", f"/tmp and the scratch dir, {limits.tmpfs_bytes // 1024**2} MiB each")
     inside, problem = _inside_check(limits)
     table.add_row("live check", _ok(_describe(inside)) if problem is None else _bad(problem))
+    table.add_row("kernel start", _kernel_start())
     torch_version, cuda = _torch()
     table.add_row("torch (grader)", f"{torch_version}, CUDA available: {cuda}")
     usable = bwrap is None and problem is None
@@ -135,6 +136,15 @@ def _describe(facts: dict) -> str:
         f"no_new_privs {facts['no_new_privs']}, capabilities {facts['capabilities']}, rlimits {rlimits}, "
         f"torch {facts['torch']} imports"
     )
+
+
+def _kernel_start() -> str:
+    """Restored from a checkpoint, or started with its imports; either way graded the same."""
+    problem = restore.criu_problem()
+    if problem is None:
+        criu = restore.criu_binary() or "criu"
+        return _ok(f"restored from a checkpoint of a warm interpreter ({restore.criu_version(criu)}, {criu})")
+    return f"started per submission, importing torch in each (the warm pool): {problem}"
 
 
 def _torch() -> tuple[str, str]:

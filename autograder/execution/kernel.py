@@ -97,7 +97,7 @@ class SandboxedKernel:
         self.sandbox = sandbox
         self.limits = limits
         self.context = guarded_context()
-        self.manager = kernel_manager(run, sandbox, self.context)
+        self.manager, self.restored = kernel_manager(run, sandbox, self.context)
         self.log_file: IO[bytes] = open(_log_path(run), "wb")  # noqa: SIM115 - stop closes it
         self._end: KernelEnd | None = None
 
@@ -125,6 +125,9 @@ class SandboxedKernel:
         except Exception as error:
             tail = kernel.log_tail()
             await kernel.close()
+            if kernel.restored:  # no student code ran yet: start one instead, and every later one
+                restore.give_up(f"a restored kernel did not come up: {error}; kernel log: {tail}")
+                return await cls.start(limits)
             raise KernelStartError(f"the sandboxed kernel did not start: {error}; kernel log: {tail}") from error
         return kernel
 
@@ -243,18 +246,27 @@ def guarded_context() -> zmq.asyncio.Context:
     return context
 
 
-def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context) -> _SandboxedKernelManager:
+def kernel_manager(
+    run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context
+) -> tuple[_SandboxedKernelManager, bool]:
     """A manager whose kernel is the sandbox's command line, talking over IPC sockets in the run dir.
 
     The command starts ipykernel, or restores a checkpointed warm one where this host can
-    (``restore.restorable``): the same kernel either way, but 3 s of imports cheaper.
+    (``restore.restorable``): the same kernel either way, but 3 s of imports cheaper. The
+    flag says which.
     """
     connection_file = run.ipc / "connection.json"
-    if restore.restorable(sandbox.limits):
-        restore.write_wake_file(sandbox, kernel_arguments(str(connection_file)))
-        argv = restore.WarmImage.for_sandbox(sandbox).restore_command(sandbox)
-    else:
-        argv = sandbox.kernel_argv()
+    argv = sandbox.kernel_argv()
+    restored = restore.restorable(sandbox.limits)
+    if restored:
+        try:
+            image = restore.WarmImage.for_sandbox(sandbox)
+        except restore.CheckpointError as error:
+            restore.give_up(str(error))
+            restored = False
+        else:
+            restore.write_wake_file(sandbox, kernel_arguments(str(connection_file)))
+            argv = image.restore_command(sandbox)
     spec_dir = run.kernels / KERNEL_NAME
     spec_dir.mkdir()
     spec = {
@@ -266,7 +278,7 @@ def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Con
         "env": {},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    return _SandboxedKernelManager(
+    manager = _SandboxedKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(run.kernels)]),
         transport="ipc",
@@ -275,6 +287,7 @@ def kernel_manager(run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Con
         context=context,
         client_factory=_GuardedKernelClient,
     )
+    return manager, restored
 
 
 async def _warm_up(kernel: SandboxedKernel, code: str) -> None:

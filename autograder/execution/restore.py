@@ -2,19 +2,19 @@
 
 Importing numpy, torch and ipykernel costs a fresh kernel about 3 s of CPU, most of what a
 submission costs (docs/benchmark.md). Here a *template* interpreter does that once: it runs
-in a sandbox exactly like a kernel's (uid, ``no_new_privs``, seccomp filter, rlimits, the
-same read-only mounts), imports them, reads no submission, opens no socket, and waits.
-CRIU checkpoints it to an image, once per grader version and host (``WarmImage``). Each
-kernel is then a ``criu restore`` of that image, inside a new bubblewrap sandbox with fresh
-namespaces and cgroup: the restored process finds its wake file, takes the kernel's
-working directory, environment and connection file from it, draws new random seeds, and
-starts ipykernel. Every submission gets the same image; none can see another's.
+in a sandbox built like a kernel's (the same read-only mounts, environment and seccomp
+filter), imports them, reads no submission, opens no socket, and waits. CRIU checkpoints
+it to an image, once per grader version and host (``WarmImage``). Each kernel is then a
+``criu restore`` of that image, inside a new bubblewrap sandbox with fresh namespaces and
+cgroup: the restored process finds its wake file, takes this run's rlimits, working
+directory, environment and connection file from it, drops to the sandbox uid with
+``no_new_privs``, draws new random seeds, and starts ipykernel. Every submission gets the
+same image; none can see another's.
 
-What the restored kernel differs in from a fresh one, all documented in docs/security.md:
-its uid, ``no_new_privs`` bit, seccomp filter and rlimits come from the image (made with
-the same values, which are part of the image's key); its memory layout and Python's hash
-seed are the same for every submission (no ASLR between them); and ``criu`` runs as root
-inside the sandbox until the kernel exits, as bwrap's own init does.
+What a restored kernel differs in from a started one (docs/security.md, "Restored
+kernels"): its memory layout and Python's hash seed are the same for every submission (no
+ASLR between them), and ``criu`` runs as root inside the sandbox until the kernel exits,
+as bwrap's own init does.
 
 Restoring needs a root grader, a CPU kernel, and a ``criu`` whose ``criu check`` passes
 on this kernel (Debian 12's 3.17 does not on Linux 6.18: its vDSO probe fails). Where any
@@ -53,19 +53,18 @@ CRIU_FILE = "/autograder-criu"  # the host's criu binary, wherever it lives ther
 READY_FILE = "/tmp/autograder-template-ready"
 TEMPLATE_OUTPUT = "/tmp/autograder-template.out"  # restored as the kernel's log (criu's stderr)
 BUILD_TIMEOUT = 180.0
+KEPT_IMAGES = 3  # the most recently used images kept (about 300 MB each)
+IN_USE_SECONDS = 3600.0  # an image used this recently is never removed: a kernel may be restoring it
 
-# The template, run with `python -c` (the package is not in the sandbox). Its rlimits (the
-# kernel's, in argument 1) and the seccomp filter go on before anything is imported, so that
-# every import runs under them, as in a kernel; criu keeps them through the checkpoint (criu
-# itself runs without them: its image is larger than RLIMIT_FSIZE). A root grader's template
-# stays root until it wakes, then drops to the sandbox uid before ipykernel starts: criu
-# cannot read the rlimits of another uid's process without CAP_SYS_RESOURCE.
+# The template, run with `python -c` (the package is not in the sandbox). The seccomp filter
+# goes on before anything is imported, so that every import runs under it, as in a kernel;
+# criu keeps it through the checkpoint. The rlimits and the sandbox uid are this run's, from
+# the wake file, taken on before ipykernel starts: so one image serves every set of limits,
+# and criu (which runs without them) can read the template's rlimits, which it could not for
+# another uid's process without CAP_SYS_RESOURCE.
 TEMPLATE = f"""\
 import ctypes, json, os, resource, sys, time
 os.setsid()
-settings = json.loads(sys.argv[1])
-for name, value in settings["rlimits"].items():
-    resource.setrlimit(getattr(resource, "RLIMIT_" + name.upper()), (value, value))
 libc = ctypes.CDLL(None, use_errno=True)
 if os.path.exists({SECCOMP_FILE!r}):
     program = open({SECCOMP_FILE!r}, "rb").read()
@@ -83,11 +82,12 @@ while not os.path.exists({WAKE_FILE!r}):
     time.sleep(0.002)
 with open({WAKE_FILE!r}) as wake:
     spec = json.load(wake)
-if settings["uid"] is not None:  # as host.DROP_PRIVILEGES does, and dumpable again as after its exec
-    uid = settings["uid"]
+for name, value in spec["rlimits"].items():
+    resource.setrlimit(getattr(resource, "RLIMIT_" + name.upper()), (value, value))
+if spec["uid"] is not None:  # as host.DROP_PRIVILEGES does, and dumpable again as after its exec
     os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+    os.setresgid(spec["uid"], spec["uid"], spec["uid"])
+    os.setresuid(spec["uid"], spec["uid"], spec["uid"])
     if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(4, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS or PR_SET_DUMPABLE failed")
 os.chdir(spec["cwd"])
@@ -97,7 +97,7 @@ random.seed()
 numpy.random.seed()
 torch.seed()
 sys.argv = spec["argv"]
-del spec, wake, settings, libc
+del spec, wake, libc
 ipykernel.kernelapp.launch_new_instance()
 """
 
@@ -154,9 +154,23 @@ def criu_version(criu: str) -> str:
         return "unknown version"
 
 
+class CheckpointError(RuntimeError):
+    """The template could not be checkpointed here."""
+
+
+_failure: list[str] = []  # why restoring stopped in this process, after a checkpoint or restore failed
+
+
 def restorable(limits: Limits) -> bool:
     """Whether a kernel with these limits is restored rather than started (a CPU kernel, sandboxed)."""
-    return limits.sandbox and not limits.gpu and criu_problem() is None
+    return limits.sandbox and not limits.gpu and not _failure and criu_problem() is None
+
+
+def give_up(reason: str) -> None:
+    """Start every later kernel of this process instead: restoring failed here once."""
+    if not _failure:
+        log.warning("kernels are started from now on, not restored: %s", reason)
+        _failure.append(reason)
 
 
 def cache_root() -> Path:
@@ -165,7 +179,7 @@ def cache_root() -> Path:
 
 
 class WarmImage:
-    """A checkpoint of the template for one host, grader version and set of limits."""
+    """A checkpoint of the template for one host, grader version and thread count."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -179,6 +193,8 @@ class WarmImage:
             with _locked(cache_root() / f"{key}.lock"):
                 if not (path / "key.json").exists():
                     _checkpoint(sandbox.limits, path, key)
+                    _prune()
+        os.utime(path / "key.json")  # in use: see _prune
         return cls(path)
 
     def restore_command(self, sandbox: Sandbox) -> list[str]:
@@ -189,7 +205,7 @@ class WarmImage:
         restore += ["--inherit-fd", f"fd[2]:{TEMPLATE_OUTPUT.lstrip('/')}"]
         binds = [*_criu_binds(), ("--ro-bind", str(self.path), IMAGE_DIR)]
         binds.append(("--ro-bind", str(wake_file(sandbox.run)), WAKE_FILE))
-        return sandbox.wrap(restore, sandbox.connection_file_options(), binds=binds, for_criu=True)
+        return sandbox.wrap(restore, sandbox.connection_file_options(), binds=binds, for_criu=True, rlimits={})
 
 
 def wake_file(run: RunDirectory) -> Path:
@@ -198,12 +214,21 @@ def wake_file(run: RunDirectory) -> Path:
 
 def write_wake_file(sandbox: Sandbox, argv: list[str]) -> None:
     """What the restored template needs to become this run's kernel (read-only inside)."""
-    spec = {"cwd": str(sandbox.run.scratch), "env": sandbox.environment(), "argv": ["ipykernel_launcher", *argv]}
+    spec = {
+        "cwd": str(sandbox.run.scratch),
+        "env": sandbox.environment(),
+        "argv": ["ipykernel_launcher", *argv],
+        "rlimits": sandbox.rlimits(),
+        "uid": SANDBOX_UID if sandbox.separate_uid else None,
+    }
     wake_file(sandbox.run).write_text(json.dumps(spec))
 
 
 def image_key(sandbox: Sandbox) -> str:
-    """Everything that, changed, makes an image stale: host, interpreter, packages, limits, filter."""
+    """Everything that, changed, makes an image stale: host, interpreter, packages, environment, filter.
+
+    Not the rlimits nor the uid: the template takes this run's on when it wakes.
+    """
     scratch = str(sandbox.run.scratch)
     environment = {name: value.replace(scratch, "<scratch>") for name, value in sandbox.environment().items()}
     packages = {name: importlib.metadata.version(name) for name in ("numpy", "torch", "ipykernel", "pyzmq")}
@@ -217,8 +242,6 @@ def image_key(sandbox: Sandbox) -> str:
         "packages": packages,
         "paths": host.interpreter_paths(),
         "environment": environment,
-        "rlimits": sandbox.rlimits(),
-        "separate_uid": sandbox.separate_uid,
         "seccomp": hashlib.sha256(sandbox.seccomp_file.read_bytes()).hexdigest() if sandbox.seccomp_file else None,
         "template": hashlib.sha256((TEMPLATE + CHECKPOINT).encode()).hexdigest(),
     }
@@ -237,16 +260,18 @@ def _checkpoint(limits: Limits, path: Path, key: str) -> None:
         binds = [*_criu_binds(), ("--bind", str(partial), IMAGE_DIR)]
         if sandbox.seccomp_file is not None:
             binds.append(("--ro-bind", str(sandbox.seccomp_file), SECCOMP_FILE))
-        settings = {"rlimits": sandbox.rlimits(), "uid": SANDBOX_UID if sandbox.separate_uid else None}
-        template = [sys.executable, "-c", TEMPLATE, json.dumps(settings)]
+        template = [sys.executable, "-c", TEMPLATE]
         shell = ["/bin/sh", "-c", CHECKPOINT, "checkpoint", *template]
         argv = sandbox.wrap(shell, binds=binds, for_criu=True, rlimits={})
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise CheckpointError(f"checkpointing the warm kernel failed: {error}") from error
         if result.returncode != 0:
             dump_log = partial / "dump.log"
             detail = dump_log.read_text()[-1500:] if dump_log.exists() else result.stdout[-1500:]
             failure = f"checkpointing the warm kernel failed ({result.returncode}): {result.stderr[-500:]}"
-            raise RuntimeError(f"{failure} {detail}")
+            raise CheckpointError(f"{failure} {detail}")
         (partial / "key.json").write_text(json.dumps({"key": key, "seconds": round(time.monotonic() - started, 2)}))
         shutil.rmtree(path, ignore_errors=True)
         partial.rename(path)
@@ -255,6 +280,15 @@ def _checkpoint(limits: Limits, path: Path, key: str) -> None:
         shutil.rmtree(partial, ignore_errors=True)
         sandbox.close()
         run.remove()
+
+
+def _prune() -> None:
+    """Remove all but the ``KEPT_IMAGES`` most recently used images (those of older versions)."""
+    images = sorted(cache_root().glob("*/key.json"), key=lambda used: used.stat().st_mtime, reverse=True)
+    for used in images[KEPT_IMAGES:]:
+        if time.time() - used.stat().st_mtime > IN_USE_SECONDS:
+            shutil.rmtree(used.parent, ignore_errors=True)
+            log.info("removed an unused warm kernel image: %s", used.parent)
 
 
 def _criu_binds() -> list[tuple[str, str, str]]:
