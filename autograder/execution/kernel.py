@@ -92,25 +92,27 @@ class SandboxedKernel:
     so that its run directory, sandbox, cgroup, sockets and log go with it.
     """
 
-    def __init__(self, run: RunDirectory, sandbox: Sandbox, limits: Limits) -> None:
+    def __init__(self, run: RunDirectory, sandbox: Sandbox, limits: Limits, may_restore: bool = True) -> None:
         self.run = run
         self.sandbox = sandbox
         self.limits = limits
         self.context = guarded_context()
-        self.manager, self.restored = kernel_manager(run, sandbox, self.context)
+        self.manager, self.restored = kernel_manager(run, sandbox, self.context, may_restore)
         self.log_file: IO[bytes] = open(_log_path(run), "wb")  # noqa: SIM115 - stop closes it
         self._end: KernelEnd | None = None
 
     @classmethod
-    async def start(cls, limits: Limits) -> SandboxedKernel:
+    async def start(cls, limits: Limits, may_restore: bool = True) -> SandboxedKernel:
         """A new run directory and sandbox with a kernel booted and warmed up in it.
 
         Raises ``SandboxUnavailable`` when the sandbox cannot run here, ``KernelStartError``
         when the kernel does not come up; nothing of the attempt is left behind either way.
+        A restored kernel that does not come up is started instead; if that one comes up,
+        restoring was the trouble, and every later kernel of this process is started too.
         """
         run = RunDirectory()
         try:
-            kernel = cls(run, Sandbox(run, limits), limits)
+            kernel = cls(run, Sandbox(run, limits), limits, may_restore)
         except BaseException:
             run.remove()
             raise
@@ -125,9 +127,10 @@ class SandboxedKernel:
         except Exception as error:
             tail = kernel.log_tail()
             await kernel.close()
-            if kernel.restored:  # no student code ran yet: start one instead, and every later one
+            if kernel.restored:  # no student code ran yet: start one instead
+                started = await cls.start(limits, may_restore=False)
                 restore.give_up(f"a restored kernel did not come up: {error}; kernel log: {tail}")
-                return await cls.start(limits)
+                return started
             raise KernelStartError(f"the sandboxed kernel did not start: {error}; kernel log: {tail}") from error
         return kernel
 
@@ -247,7 +250,7 @@ def guarded_context() -> zmq.asyncio.Context:
 
 
 def kernel_manager(
-    run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context
+    run: RunDirectory, sandbox: Sandbox, context: zmq.asyncio.Context, may_restore: bool = True
 ) -> tuple[_SandboxedKernelManager, bool]:
     """A manager whose kernel is the sandbox's command line, talking over IPC sockets in the run dir.
 
@@ -257,7 +260,7 @@ def kernel_manager(
     """
     connection_file = run.ipc / "connection.json"
     argv = sandbox.kernel_argv()
-    restored = restore.restorable(sandbox.limits)
+    restored = may_restore and restore.restorable(sandbox.limits)
     if restored:
         try:
             image = restore.WarmImage.for_sandbox(sandbox)

@@ -143,6 +143,7 @@ def criu_problem() -> str | None:
         return f"{criu} could not be run: {error}"
     if check.returncode != 0:
         errors = [line.split(": ", 1)[-1] for line in check.stderr.splitlines() if "Error" in line]
+        errors = [error for error in dict.fromkeys(errors) if not error.startswith("exited, status")]
         return f"`{criu} check` fails here ({criu_version(criu)}): {'; '.join(errors[:2]) or check.stderr[-200:]}"
     return None
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.errors import KernelStartError
+from autograder.execution import kernel as kernel_module
 from autograder.execution import restore
 from autograder.execution.kernel import SandboxedKernel, shell_reply
 from autograder.execution.sandbox import Limits, RunDirectory, Sandbox
@@ -22,6 +24,13 @@ from tests.conftest import FAST_LIMITS, needs_bwrap
 needs_criu = pytest.mark.skipif(
     restore.criu_problem() is not None, reason=f"kernels cannot be restored here: {restore.criu_problem()}"
 )
+
+
+@pytest.fixture(autouse=True)
+def _restoring_not_given_up(monkeypatch) -> None:
+    """A kernel start that failed in another test must not stop these from restoring."""
+    monkeypatch.setattr(restore, "_failure", [])
+
 
 # Runs in the kernel; prints what it sees as JSON (as `autograder doctor` checks a started one).
 FACTS = """\
@@ -163,7 +172,6 @@ class _FailingImage:
 @pytest.mark.parametrize("failure", ["checkpoint", "restore"])
 def test_a_failed_checkpoint_or_restore_starts_the_kernel_instead_and_every_later_one(monkeypatch, failure) -> None:
     monkeypatch.setattr(restore, "criu_problem", lambda: None)
-    monkeypatch.setattr(restore, "_failure", [])
     if failure == "checkpoint":
 
         def fail(sandbox: Sandbox) -> None:
@@ -180,3 +188,14 @@ def test_a_failed_checkpoint_or_restore_starts_the_kernel_instead_and_every_late
     restored, facts = asyncio.run(start())
     assert not restored and facts["uid"] == 65534 and facts["seccomp"] == "2"  # a started kernel, as isolated
     assert "(test)" in restore._failure[0] and not restore.restorable(FAST_LIMITS)
+
+
+@needs_bwrap
+@pytest.mark.sandbox
+def test_a_start_that_fails_whether_restored_or_not_is_an_error_and_restoring_goes_on(monkeypatch) -> None:
+    monkeypatch.setattr(restore, "criu_problem", lambda: None)
+    monkeypatch.setattr(restore.WarmImage, "for_sandbox", lambda sandbox: _FailingImage())
+    monkeypatch.setattr(kernel_module, "WARM_UP", "raise ValueError('broken warm-up')")
+    with pytest.raises(KernelStartError, match="ValueError: broken warm-up"):
+        asyncio.run(SandboxedKernel.start(FAST_LIMITS))
+    assert restore._failure == [] and restore.restorable(FAST_LIMITS)  # restoring was not the trouble
