@@ -29,6 +29,7 @@ import fcntl
 import functools
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import logging
 import os
@@ -233,13 +234,13 @@ def image_key(sandbox: Sandbox) -> str:
     scratch = str(sandbox.run.scratch)
     environment = {name: value.replace(scratch, "<scratch>") for name, value in sandbox.environment().items()}
     packages = {name: importlib.metadata.version(name) for name in ("numpy", "torch", "ipykernel", "pyzmq")}
-    torch_init = Path(sys.modules["torch"].__file__ or "") if "torch" in sys.modules else None
+    torch_init = importlib.util.find_spec("torch")
     inputs = {
         "kernel": platform.release(),
         "criu": criu_version(criu_binary() or "criu"),
         "interpreter": os.path.realpath(sys.executable),
         "interpreter_mtime": os.stat(os.path.realpath(sys.executable)).st_mtime_ns,
-        "torch_mtime": torch_init.stat().st_mtime_ns if torch_init else None,
+        "torch_mtime": os.stat(torch_init.origin).st_mtime_ns if torch_init and torch_init.origin else None,
         "packages": packages,
         "paths": host.interpreter_paths(),
         "environment": environment,
