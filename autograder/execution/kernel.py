@@ -259,17 +259,8 @@ def kernel_manager(
     flag says which.
     """
     connection_file = run.ipc / "connection.json"
-    argv = sandbox.kernel_argv()
-    restored = may_restore and restore.restorable(sandbox.limits)
-    if restored:
-        try:
-            image = restore.WarmImage.for_sandbox(sandbox)
-        except restore.CheckpointError as error:
-            restore.give_up(str(error))
-            restored = False
-        else:
-            restore.write_wake_file(sandbox, kernel_arguments(str(connection_file)))
-            argv = image.restore_command(sandbox)
+    restoring = _restore_command(sandbox, connection_file) if may_restore else None
+    argv = restoring or sandbox.kernel_argv()
     spec_dir = run.kernels / KERNEL_NAME
     spec_dir.mkdir()
     spec = {
@@ -290,7 +281,20 @@ def kernel_manager(
         context=context,
         client_factory=_GuardedKernelClient,
     )
-    return manager, restored
+    return manager, restoring is not None
+
+
+def _restore_command(sandbox: Sandbox, connection_file: Path) -> list[str] | None:
+    """The command that restores this sandbox's kernel from the warm image, or None where it cannot."""
+    if not restore.restorable(sandbox.limits):
+        return None
+    try:
+        image = restore.WarmImage.for_sandbox(sandbox)
+    except restore.CheckpointError as error:
+        restore.give_up(str(error))
+        return None
+    restore.write_wake_file(sandbox, kernel_arguments(str(connection_file)))
+    return image.restore_command(sandbox)
 
 
 async def _warm_up(kernel: SandboxedKernel, code: str) -> None:

@@ -233,21 +233,28 @@ def image_key(sandbox: Sandbox) -> str:
     """
     scratch = str(sandbox.run.scratch)
     environment = {name: value.replace(scratch, "<scratch>") for name, value in sandbox.environment().items()}
-    packages = {name: importlib.metadata.version(name) for name in ("numpy", "torch", "ipykernel", "pyzmq")}
-    torch_init = importlib.util.find_spec("torch")
     inputs = {
+        **_host_inputs(),
+        "environment": environment,
+        "seccomp": hashlib.sha256(sandbox.seccomp_file.read_bytes()).hexdigest() if sandbox.seccomp_file else None,
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
+
+
+@functools.cache
+def _host_inputs() -> dict[str, object]:
+    """The image key's parts that are the same for every kernel of this process (found once)."""
+    torch_init = importlib.util.find_spec("torch")
+    return {
         "kernel": platform.release(),
         "criu": criu_version(criu_binary() or "criu"),
         "interpreter": os.path.realpath(sys.executable),
         "interpreter_mtime": os.stat(os.path.realpath(sys.executable)).st_mtime_ns,
         "torch_mtime": os.stat(torch_init.origin).st_mtime_ns if torch_init and torch_init.origin else None,
-        "packages": packages,
+        "packages": {name: importlib.metadata.version(name) for name in ("numpy", "torch", "ipykernel", "pyzmq")},
         "paths": host.interpreter_paths(),
-        "environment": environment,
-        "seccomp": hashlib.sha256(sandbox.seccomp_file.read_bytes()).hexdigest() if sandbox.seccomp_file else None,
         "template": hashlib.sha256((TEMPLATE + CHECKPOINT).encode()).hexdigest(),
     }
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def _checkpoint(limits: Limits, path: Path, key: str) -> None:
